@@ -1,0 +1,74 @@
+using System.Buffers;
+using MessagePack;
+
+namespace Presently.Protocol;
+
+/// <summary>Turns messages into frames and frames into messages, never throwing on bad input.</summary>
+public static class FrameCodec
+{
+    // Untrusted-data mode bounds nesting depth and uses collision-resistant hashing for maps.
+    private static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    public static byte[] Encode(IMessage message) => MessagePackSerializer.Serialize(message, Options);
+
+    public static void Encode(IMessage message, IBufferWriter<byte> writer) =>
+        MessagePackSerializer.Serialize(writer, message, Options);
+
+    public static DecodeResult Decode(ReadOnlyMemory<byte> frame)
+    {
+        if (frame.Length > ProtocolConstants.MaxFrameBytes)
+            return DecodeResult.Fail(ErrorCodes.FrameTooLarge, $"frame of {frame.Length} bytes exceeds {ProtocolConstants.MaxFrameBytes}");
+        if (frame.IsEmpty)
+            return DecodeResult.Fail(ErrorCodes.MalformedFrame, "empty frame");
+
+        // Peek at the union header first so that an unknown type is told apart from garbage.
+        try
+        {
+            var reader = new MessagePackReader(frame);
+            if (reader.NextMessagePackType != MessagePackType.Array || reader.ReadArrayHeader() != 2)
+                return DecodeResult.Fail(ErrorCodes.MalformedFrame, "a frame is a two-element array [type, body]");
+            if (reader.NextMessagePackType != MessagePackType.Integer)
+                return DecodeResult.Fail(ErrorCodes.MalformedFrame, "message type must be an integer");
+            var type = reader.ReadInt32();
+            if (!MessageTypes.IsKnown(type))
+                return DecodeResult.Fail(ErrorCodes.UnknownMessageType, $"unknown message type {type}");
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            return DecodeResult.Fail(ErrorCodes.MalformedFrame, ex.Message);
+        }
+        catch (OverflowException ex)
+        {
+            return DecodeResult.Fail(ErrorCodes.MalformedFrame, ex.Message);
+        }
+        catch (EndOfStreamException)
+        {
+            return DecodeResult.Fail(ErrorCodes.MalformedFrame, "frame ends early");
+        }
+
+        try
+        {
+            var message = MessagePackSerializer.Deserialize<IMessage>(frame, Options, out var consumed);
+            if (consumed != frame.Length)
+                return DecodeResult.Fail(ErrorCodes.MalformedFrame, "trailing bytes after the message");
+            if (message is null)
+                return DecodeResult.Fail(ErrorCodes.MalformedFrame, "nil message");
+            return NullChecks.FirstMissing(message) is { } missing
+                ? DecodeResult.Fail(ErrorCodes.MalformedFrame, $"required field {missing} is nil")
+                : DecodeResult.Ok(message);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException or EndOfStreamException
+                                       or InvalidOperationException or ArgumentException or FormatException)
+        {
+            return DecodeResult.Fail(ErrorCodes.MalformedFrame, ex.GetBaseException().Message);
+        }
+    }
+}
+
+public readonly record struct DecodeResult(IMessage? Message, string? ErrorCode, string? ErrorText)
+{
+    public bool IsOk => Message is not null;
+    public static DecodeResult Ok(IMessage message) => new(message, null, null);
+    public static DecodeResult Fail(string code, string text) => new(null, code, text);
+}

@@ -1,0 +1,54 @@
+namespace Presently.Protocol;
+
+public static class ProtocolConstants
+{
+    public const int Version = 1;
+    public const string Path = "/agent/v1";
+
+    /// <summary>Largest frame either side accepts, after permessage-deflate is undone.</summary>
+    public const int MaxFrameBytes = 64 * 1024;
+    public const int MaxSpansPerBatch = 500;
+
+    public const int MaxAppLength = 256;
+    public const int MaxTitleLength = 1024;
+    public const int MaxContextLength = 1024;
+    public const int MaxIdLength = 128;
+    public const int MaxCapabilities = 32;
+
+    /// <summary>Spans ending further ahead of the server clock than this are rejected.</summary>
+    public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Codes carried by <see cref="ErrorMessage.Code"/>. Documented in docs/protocol.md.</summary>
+public static class ErrorCodes
+{
+    public const string MalformedFrame = "malformed_frame";
+    public const string FrameTooLarge = "frame_too_large";
+    public const string UnknownMessageType = "unknown_message_type";
+    public const string UnexpectedMessage = "unexpected_message";
+    public const string UnsupportedVersion = "unsupported_version";
+    public const string InvalidHello = "invalid_hello";
+    public const string InvalidSpan = "invalid_span";
+    public const string FutureTimestamp = "future_timestamp";
+    public const string TooManySpans = "too_many_spans";
+    public const string ServerError = "server_error";
+}
+
+/// <summary>WebSocket close statuses beyond the RFC 6455 ones. Documented in docs/protocol.md.</summary>
+public static class CloseCodes
+{
+    /// <summary>RFC 6455 1007: the frame was not valid MessagePack of this protocol.</summary>
+    public const int InvalidPayload = 1007;
+    /// <summary>RFC 6455 1008: a protocol rule was broken (for example a second Hello).</summary>
+    public const int PolicyViolation = 1008;
+    /// <summary>RFC 6455 1009: the frame was larger than <see cref="ProtocolConstants.MaxFrameBytes"/>.</summary>
+    public const int MessageTooBig = 1009;
+    /// <summary>RFC 6455 1001: the server is shutting down; reconnect.</summary>
+    public const int GoingAway = 1001;
+    /// <summary>The agent speaks a protocol version the server does not.</summary>
+    public const int UnsupportedVersion = 4000;
+    /// <summary>A newer connection with the same credential replaced this one.</summary>
+    public const int Replaced = 4001;
+    /// <summary>The agent was blocked by an admin; do not reconnect until unblocked.</summary>
+    public const int Blocked = 4003;
+}

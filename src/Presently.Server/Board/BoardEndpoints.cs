@@ -1,0 +1,77 @@
+using System.Net.WebSockets;
+using System.Text;
+using Presently.Server.Live;
+
+namespace Presently.Server.Board;
+
+public static class BoardEndpoints
+{
+    public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", (LiveState live, BoardRenderer renderer) =>
+        {
+            var cards = "";
+            live.Snapshot(all => cards = renderer.RenderCards(all));
+            return Html.Html.Page("Board", $"""
+                <section hx-ext="ws" ws-connect="/board/ws">
+                  <h1>Who is doing what</h1>
+                  <div id="cards" class="cards">{cards}</div>
+                </section>
+                """, "/board.js");
+        });
+
+        app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IHostApplicationLifetime lifetime) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest) return Results.BadRequest("WebSocket upgrade expected");
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await StreamAsync(socket, fanOut, lifetime.ApplicationStopping);
+            return Results.Empty;
+        });
+        return app;
+    }
+
+    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, CancellationToken stopping)
+    {
+        var updates = fanOut.Subscribe(out var unsubscribe);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        // The browser sends nothing we need; reading only notices when it goes away.
+        var receive = DrainAsync(socket, cts);
+        try
+        {
+            await foreach (var fragment in updates.ReadAllAsync(cts.Token))
+                await socket.SendAsync(Encoding.UTF8.GetBytes(fragment), WebSocketMessageType.Text, true, cts.Token);
+            // The queue was completed: this browser fell behind. Closing makes htmx reconnect and resync.
+            if (socket.State == WebSocketState.Open)
+                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "resync", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+        finally
+        {
+            unsubscribe();
+            await cts.CancelAsync();
+            await receive;
+        }
+    }
+
+    private static async Task DrainAsync(WebSocket socket, CancellationTokenSource cts)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                var r = await socket.ReceiveAsync(buffer, cts.Token);
+                if (r.MessageType == WebSocketMessageType.Close) break;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+        finally
+        {
+            await cts.CancelAsync();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using Presently.Storage.Reports;
+
+namespace Presently.Server.Reports;
+
+/// <summary>A validated report request: the period, the viewer's time zone and the grouping.</summary>
+public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZoneInfo TimeZone, IReadOnlyList<ReportDimension> GroupBy)
+{
+    public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(400);
+
+    /// <summary>
+    /// <paramref name="from"/> and <paramref name="to"/> are ISO 8601 instants with an offset, or dates
+    /// (yyyy-MM-dd) meaning local midnight in <paramref name="tz"/>. Defaults: today so far, UTC, person,app.
+    /// </summary>
+    public static (ReportQuery? Query, string? Error) Parse(string? from, string? to, string? groupBy, string? tz, DateTimeOffset now)
+    {
+        if (!TryZone(tz, out var zone)) return (null, $"unknown time zone '{Truncate(tz)}'; use an IANA name such as Europe/Berlin");
+
+        var todayStart = LocalMidnight(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime), zone);
+        if (!TryInstant(from, zone, todayStart, out var start)) return (null, $"'from' is not an ISO 8601 date or instant: '{Truncate(from)}'");
+        if (!TryInstant(to, zone, now, out var end)) return (null, $"'to' is not an ISO 8601 date or instant: '{Truncate(to)}'");
+        if (end <= start) return (null, "'to' must be after 'from'");
+        if (end - start > MaxPeriod) return (null, $"a report covers at most {MaxPeriod.TotalDays:0} days");
+
+        var dims = new List<ReportDimension>();
+        foreach (var part in (string.IsNullOrWhiteSpace(groupBy) ? "person,app" : groupBy).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Enum.TryParse<ReportDimension>(part, ignoreCase: true, out var d) || !Enum.IsDefined(d) || int.TryParse(part, out _))
+                return (null, $"unknown groupBy '{Truncate(part)}'; use person, agent, host, app, day");
+            if (dims.Contains(d)) return (null, $"groupBy names '{part}' twice");
+            dims.Add(d);
+        }
+        return (new ReportQuery(start, end, zone, dims), null);
+    }
+
+    public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo zone) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(HoursReport.NextLocalMidnightMs(day.AddDays(-1), zone));
+
+    private static bool TryZone(string? tz, out TimeZoneInfo zone)
+    {
+        zone = TimeZoneInfo.Utc;
+        if (string.IsNullOrWhiteSpace(tz)) return true;
+        if (tz.Length > 64) return false;
+        return TimeZoneInfo.TryFindSystemTimeZoneById(tz, out zone!);
+    }
+
+    private static bool TryInstant(string? text, TimeZoneInfo zone, DateTimeOffset fallback, out DateTimeOffset value)
+    {
+        value = fallback;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        if (text.Length > 40) return false;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            value = LocalMidnight(day, zone);
+            return true;
+        }
+        // An instant must say where it is: 2026-11-29T10:00:00Z or …+01:00.
+        var hasOffset = text.EndsWith('Z') || text.EndsWith('z') || text.LastIndexOfAny(['+', '-']) > 10;
+        return hasOffset && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+    }
+
+    private static string Truncate(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
+}

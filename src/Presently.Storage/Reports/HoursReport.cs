@@ -1,0 +1,114 @@
+namespace Presently.Storage.Reports;
+
+public enum ReportDimension
+{
+    Person,
+    Agent,
+    Host,
+    App,
+    Day,
+}
+
+/// <summary>One group of the report: its key values in the order asked for, and its time.</summary>
+public sealed record ReportRow(IReadOnlyList<string> Key, long Milliseconds)
+{
+    public double Seconds => Milliseconds / 1000.0;
+}
+
+public sealed record ReportResult(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    string TimeZone,
+    IReadOnlyList<ReportDimension> GroupBy,
+    IReadOnlyList<ReportRow> Rows)
+{
+    public long TotalMilliseconds => Rows.Sum(r => r.Milliseconds);
+}
+
+/// <summary>
+/// The hours transform: a pure function from active spans to time per group. Each span counts only
+/// for its overlap with [from, to); with <see cref="ReportDimension.Day"/> it is cut at the viewer's
+/// local midnights, so days are exact across DST changes.
+/// </summary>
+public static class HoursReport
+{
+    public const string UnknownApp = "(unknown)";
+
+    public static ReportResult Compute(
+        IEnumerable<ReportSpan> spans,
+        DateTimeOffset from,
+        DateTimeOffset to,
+        TimeZoneInfo timeZone,
+        IReadOnlyList<ReportDimension> groupBy)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
+        var fromMs = from.ToUnixTimeMilliseconds();
+        var toMs = to.ToUnixTimeMilliseconds();
+        var totals = new Dictionary<string, (string[] Key, long Ms)>(StringComparer.Ordinal);
+        var byDay = groupBy.Contains(ReportDimension.Day);
+
+        foreach (var span in spans)
+        {
+            var start = Math.Max(span.StartMs, fromMs);
+            var end = Math.Min(span.EndMs, toMs);
+            if (end <= start) continue;
+
+            if (!byDay)
+            {
+                Add(totals, KeyOf(span, groupBy, day: null), end - start);
+                continue;
+            }
+
+            while (start < end)
+            {
+                var day = LocalDay(start, timeZone);
+                var nextMidnight = NextLocalMidnightMs(day, timeZone);
+                var pieceEnd = Math.Min(end, nextMidnight);
+                Add(totals, KeyOf(span, groupBy, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), pieceEnd - start);
+                start = pieceEnd;
+            }
+        }
+
+        var rows = totals.Values
+            .Select(t => new ReportRow(t.Key, t.Ms))
+            .OrderByDescending(r => r.Milliseconds)
+            .ThenBy(r => string.Join('\u0001', r.Key), StringComparer.Ordinal)
+            .ToList();
+        return new ReportResult(from, to, timeZone.Id, groupBy, rows);
+    }
+
+    private static void Add(Dictionary<string, (string[] Key, long Ms)> totals, string[] key, long ms)
+    {
+        var id = string.Join('\u0001', key);
+        totals[id] = totals.TryGetValue(id, out var t) ? (t.Key, t.Ms + ms) : (key, ms);
+    }
+
+    private static string[] KeyOf(ReportSpan s, IReadOnlyList<ReportDimension> groupBy, string? day)
+    {
+        var key = new string[groupBy.Count];
+        for (var i = 0; i < key.Length; i++)
+        {
+            key[i] = groupBy[i] switch
+            {
+                ReportDimension.Person => s.Person,
+                ReportDimension.Agent => s.AgentId,
+                ReportDimension.Host => s.Host,
+                ReportDimension.App => s.App ?? UnknownApp,
+                ReportDimension.Day => day!,
+                _ => throw new ArgumentOutOfRangeException(nameof(groupBy)),
+            };
+        }
+        return key;
+    }
+
+    private static DateOnly LocalDay(long utcMs, TimeZoneInfo tz) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(utcMs), tz).DateTime);
+
+    public static long NextLocalMidnightMs(DateOnly day, TimeZoneInfo tz)
+    {
+        var local = day.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        // Where midnight does not exist (a DST jump at 00:00), the day starts at the first valid minute.
+        while (tz.IsInvalidTime(local)) local = local.AddMinutes(15);
+        return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUnixTimeMilliseconds();
+    }
+}

@@ -1,0 +1,44 @@
+namespace Presently.Storage.Sqlite;
+
+/// <summary>Schema migrations, applied in order; <c>PRAGMA user_version</c> records how far a file got.</summary>
+internal static class SqliteSchema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE persons (
+            id    INTEGER PRIMARY KEY,
+            name  TEXT NOT NULL UNIQUE,
+            role  TEXT NOT NULL DEFAULT 'member'
+        );
+        CREATE TABLE agents (
+            key             INTEGER PRIMARY KEY,
+            id              TEXT NOT NULL UNIQUE,
+            person_id       INTEGER NOT NULL REFERENCES persons(id),
+            host            TEXT NOT NULL,
+            os              TEXT NOT NULL,
+            agent_version   TEXT NOT NULL,
+            capabilities    TEXT NOT NULL,
+            status          TEXT NOT NULL DEFAULT 'active',
+            highest_seq     INTEGER NOT NULL DEFAULT 0,
+            first_seen_ms   INTEGER NOT NULL,
+            last_seen_ms    INTEGER NOT NULL,
+            clock_offset_ms INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE spans (
+            agent_key INTEGER NOT NULL REFERENCES agents(key),
+            span_id   INTEGER NOT NULL,
+            seq       INTEGER NOT NULL,
+            start_ms  INTEGER NOT NULL,
+            end_ms    INTEGER NOT NULL,
+            state     INTEGER NOT NULL,
+            app       TEXT,
+            title     TEXT,
+            context   TEXT,
+            PRIMARY KEY (agent_key, span_id)
+        ) WITHOUT ROWID;
+        -- Reports look for spans overlapping a period: end_ms > from AND start_ms < to.
+        CREATE INDEX spans_by_end ON spans(end_ms, start_ms);
+        """,
+    ];
+}
