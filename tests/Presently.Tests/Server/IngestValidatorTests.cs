@@ -1,0 +1,66 @@
+using Presently.Protocol;
+using Presently.Server.Agents;
+
+namespace Presently.Tests.Server;
+
+public class IngestValidatorTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly long NowMs = Now.ToUnixTimeMilliseconds();
+
+    private static SpanRecord Span(long start, long end, SpanState state = SpanState.Active, string? app = "app", string? title = "t") =>
+        new(1, 1, start, end, state, app, title, null);
+
+    private static string? Check(params SpanRecord[] spans) => IngestValidator.Check(new SpanBatch(spans), Now).Code;
+
+    [Fact]
+    public void A_good_span_passes() => Assert.Null(Check(Span(NowMs - 1000, NowMs)));
+
+    [Fact]
+    public void End_before_start_is_invalid() => Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(NowMs, NowMs - 1)));
+
+    [Fact]
+    public void More_than_five_minutes_ahead_is_refused()
+    {
+        Assert.Null(Check(Span(NowMs, NowMs + (long)TimeSpan.FromMinutes(5).TotalMilliseconds)));
+        Assert.Equal(ErrorCodes.FutureTimestamp, Check(Span(NowMs, NowMs + (long)TimeSpan.FromMinutes(5).TotalMilliseconds + 1)));
+    }
+
+    [Fact]
+    public void Oversized_strings_are_refused()
+    {
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1, app: new string('a', ProtocolConstants.MaxAppLength + 1))));
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1, title: new string('a', ProtocolConstants.MaxTitleLength + 1))));
+    }
+
+    [Fact]
+    public void Unknown_states_and_non_positive_ids_are_refused()
+    {
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1, state: (SpanState)9)));
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1) with { Seq = 0 }));
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1) with { SpanId = -5 }));
+    }
+
+    [Fact]
+    public void Private_time_must_not_name_an_app() =>
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1, SpanState.Private, app: "secret", title: null)));
+
+    [Fact]
+    public void One_bad_span_refuses_the_whole_batch() =>
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1), Span(5, 4), Span(6, 7)));
+
+    [Fact]
+    public void Too_many_spans_are_refused() =>
+        Assert.Equal(ErrorCodes.TooManySpans, Check(Enumerable.Repeat(Span(0, 1), ProtocolConstants.MaxSpansPerBatch + 1).ToArray()));
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("")]
+    [InlineData("<script>")]
+    public void Hello_with_a_bad_agent_id_is_refused(string id) =>
+        Assert.Equal(ErrorCodes.InvalidHello, IngestValidator.Check(new Hello(1, id, "1", "h", "os", [], 0)).Code);
+
+    [Fact]
+    public void Hello_with_another_protocol_version_is_refused() =>
+        Assert.Equal(ErrorCodes.UnsupportedVersion, IngestValidator.Check(new Hello(2, "a", "1", "h", "os", [], 0)).Code);
+}
