@@ -84,7 +84,9 @@ public sealed class AgentSession
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
         }
-        await _closed.CancelAsync();
+        // A well-behaved agent answers the close frame and the read loop ends by itself; cancelling
+        // at once would abort the socket before the close frame is on the wire.
+        _closed.CancelAfter(TimeSpan.FromSeconds(2));
     }
 
     private async Task<Hello?> ReceiveHelloAsync(CancellationToken ct)

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Presently.Protocol;
+using Presently.Storage;
+using Presently.Tests.Fixtures;
+
+namespace Presently.Tests.Server;
+
+public sealed class ReportApiTests : IAsyncLifetime
+{
+    private ServerHost _server = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await ServerHost.StartAsync();
+        var t = new DateTimeOffset(2026, 11, 28, 22, 30, 0, TimeSpan.Zero); // 23:30 in Berlin
+        await _server.Store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], t, 0));
+        await _server.Store.CommitAsync([new IngestBatch("a1", [
+            new SpanRecord(1, 1, t.ToUnixTimeMilliseconds(), t.AddHours(1).ToUnixTimeMilliseconds(), SpanState.Active, "vim", "<b>x</b>", null),
+            new SpanRecord(2, 2, t.AddHours(1).ToUnixTimeMilliseconds(), t.AddHours(2).ToUnixTimeMilliseconds(), SpanState.Idle, "vim", null, null),
+        ])]);
+    }
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Groups_by_person_and_app_in_the_viewers_time_zone()
+    {
+        // 2026-11-29 in Berlin starts at 23:00 UTC on the 28th: 30 of the 60 active minutes fall in it.
+        var json = await _server.Http.GetFromJsonAsync<JsonElement>("/api/v1/report?from=2026-11-29&to=2026-11-30&groupBy=person,app&tz=Europe/Berlin");
+        var row = Assert.Single(json.GetProperty("rows").EnumerateArray());
+        Assert.Equal(("ann", "vim", 1800.0), (row.GetProperty("person").GetString(), row.GetProperty("app").GetString(), row.GetProperty("seconds").GetDouble()));
+        Assert.Equal(1800.0, json.GetProperty("totalSeconds").GetDouble());
+    }
+
+    [Fact]
+    public async Task Idle_time_is_not_counted_and_days_split_at_local_midnight()
+    {
+        var json = await _server.Http.GetFromJsonAsync<JsonElement>("/api/v1/report?from=2026-11-28T00:00:00Z&to=2026-12-01T00:00:00Z&groupBy=day&tz=Europe/Berlin");
+        var days = json.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("day").GetString()!, r => r.GetProperty("seconds").GetDouble());
+        Assert.Equal(new Dictionary<string, double> { ["2026-11-28"] = 1800, ["2026-11-29"] = 1800 }, days);
+    }
+
+    [Theory]
+    [InlineData("tz=Mars/Olympus")]
+    [InlineData("from=yesterday")]
+    [InlineData("from=2026-11-29T10:00:00")]
+    [InlineData("from=2026-11-29&to=2026-11-28")]
+    [InlineData("from=2020-01-01&to=2026-01-01")]
+    [InlineData("groupBy=person,colour")]
+    [InlineData("groupBy=app,app")]
+    [InlineData("groupBy=3")]
+    public async Task Bad_queries_get_400_with_a_reason(string query)
+    {
+        var response = await _server.Http.GetAsync("/api/v1/report?" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
+    public async Task The_reports_page_shows_tables_with_titles_and_names_encoded()
+    {
+        var html = await _server.Http.GetStringAsync("/reports?range=custom&from=2026-11-28&to=2026-11-29&tz=Europe/Berlin");
+        Assert.Contains("<td>ann</td><td>vim</td><td>1:00:00</td>", html);
+        Assert.Contains("id=\"hours-chart\"", html);
+    }
+
+    [Fact]
+    public async Task Healthz_answers_200() =>
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/healthz")).StatusCode);
+}
