@@ -1,0 +1,30 @@
+namespace Presently.Tests.Fixtures;
+
+/// <summary>The real presently-agent program, run with `dotnet presently-agent.dll` from the test output.</summary>
+public static class AgentProcess
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "presently-agent.dll");
+
+    /// <param name="home">A temp folder standing in for the user's home: config, state.</param>
+    public static ChildProcess Start(IEnumerable<string> args, string home, IDictionary<string, string?>? env = null)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["HOME"] = home,
+            ["XDG_CONFIG_HOME"] = Path.Combine(home, ".config"),
+            ["XDG_STATE_HOME"] = Path.Combine(home, ".state"),
+            ["DISPLAY"] = null,
+        };
+        if (env is not null)
+            foreach (var (k, v) in env) environment[k] = v;
+        return new ChildProcess("dotnet", [Dll, .. args], environment);
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, string home, IDictionary<string, string?>? env = null)
+    {
+        using var p = Start(args, home, env);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await p.Process.WaitForExitAsync(cts.Token);
+        return (p.Process.ExitCode, p.Output);
+    }
+}
