@@ -2,6 +2,9 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Presently.Agent.Config;
+using Presently.Agent.Control;
+using Presently.Agent.Journal;
+using Presently.Agent.Privacy;
 using Presently.Agent.Sensors;
 using Presently.Agent.Spans;
 using Presently.Agent.Uplink;
@@ -10,20 +13,25 @@ using Presently.Protocol;
 namespace Presently.Agent;
 
 /// <summary>
-/// The agent's pipeline: sensor (own thread) → span builder → pending queue → uplink. Stopping
-/// closes the open span and gives the uplink a moment to deliver it.
+/// The agent's pipeline: sensor (own thread) and system events → privacy filter → span builder →
+/// journal (durable) → uplink. Stopping closes the open span, journals it, and gives the uplink a
+/// moment to deliver it.
 /// </summary>
 public sealed class AgentRunner
 {
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(2);
+
     private readonly AgentSettings _settings;
     private readonly IForegroundSensor _sensor;
+    private readonly ISystemEventSource? _systemEvents;
     private readonly TimeProvider _time;
     private readonly AgentLog _log;
 
-    public AgentRunner(AgentSettings settings, IForegroundSensor sensor, TimeProvider time, AgentLog log)
+    public AgentRunner(AgentSettings settings, IForegroundSensor sensor, ISystemEventSource? systemEvents, TimeProvider time, AgentLog log)
     {
         _settings = settings;
         _sensor = sensor;
+        _systemEvents = systemEvents;
         _time = time;
         _log = log;
     }
@@ -31,49 +39,67 @@ public sealed class AgentRunner
     public static string Version =>
         typeof(AgentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    private abstract record Input;
+    private sealed record SampleInput(ForegroundSample Sample) : Input;
+    private sealed record SystemInput(SystemEvent Event) : Input;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var server = AgentSettingsLoader.AgentEndpoint(_settings.Server ?? throw new ConfigException("no server: pass --server URL or set Server in the config file"));
         var token = _settings.Token ?? throw new ConfigException("no credential: set Token in the config file or PRESENTLY_AGENT_TOKEN");
         var agentId = AgentIdentity.Resolve(_settings);
+        using var journal = OpenJournal();
         var clock = new AgentClock(_time);
-        var builder = new SpanBuilder(clock, new SequenceSource(_time), new SpanBuilderOptions(_settings.IdleThreshold, _settings.CheckpointInterval));
-        var queue = new PendingQueue();
+        var builder = new SpanBuilder(clock, new SequenceSource(_time, journal.LastSeq),
+            new SpanBuilderOptions(_settings.IdleThreshold, _settings.CheckpointInterval, _settings.SleepGap));
+        var privacy = new PrivacyFilter(_settings.Privacy);
+        var pause = new PauseControl(_settings.StateDirectory);
         var hello = new Hello(ProtocolConstants.Version, agentId, Version, Truncate(Environment.MachineName, 255),
             Truncate(RuntimeInformation.OSDescription, 128), [.. _sensor.Capabilities], 0);
-        var uplink = new Uplink.Uplink(new UplinkOptions(server, token, hello, _settings.MaxBackoff), queue, () => clock.NowMs, _log);
+        var uplink = new Uplink.Uplink(new UplinkOptions(server, token, hello, _settings.MaxBackoff), journal, () => clock.NowMs, _log);
 
-        _log.Info($"agent {agentId} v{Version} watching with the {_sensor.Name} sensor, sending to {server}");
-        var samples = Channel.CreateBounded<ForegroundSample>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        _log.Info($"agent {agentId} v{Version} watching with the {_sensor.Name} sensor, sending to {server}; journal in {journal.Directory} holds {journal.SizeBytes} bytes");
+        var inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         using var sensorStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sensorThread = new Thread(() =>
-        {
-            try
-            {
-                _sensor.Run(s => samples.Writer.TryWrite(s), _settings.PollInterval, sensorStop.Token);
-            }
-            catch (Exception ex)
-            {
-                _log.Error($"sensor {_sensor.Name} stopped: {ex.Message}");
-            }
-            finally
-            {
-                samples.Writer.TryComplete();
-            }
-        }) { IsBackground = true, Name = "presently-sensor" };
-        sensorThread.Start();
+        var sensorThread = StartSensor(inputs.Writer, sensorStop.Token);
+        if (_systemEvents is not null && _settings.WatchSystemEvents)
+            await _systemEvents.StartAsync(e => inputs.Writer.TryWrite(new SystemInput(e)), ct);
 
         using var uplinkStop = new CancellationTokenSource();
         var uplinkTask = uplink.RunAsync(uplinkStop.Token);
+        var asleep = false;
+        var locked = false;
+        var lastStatus = DateTimeOffset.MinValue;
         try
         {
-            await foreach (var sample in samples.Reader.ReadAllAsync(ct))
+            await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             {
-                foreach (var record in builder.Observe(sample))
+                var now = clock.Now;
+                var paused = pause.State(_time.GetUtcNow());
+                switch (input)
                 {
-                    if (record.StartMs == record.EndMs)
-                        _log.Debug($"now: {record.State} {record.App} — {record.Title}");
-                    queue.Add(record);
+                    case SystemInput { Event: SystemEvent.Sleeping }:
+                        // The span ends the moment the machine goes to sleep; nothing is recorded until it wakes.
+                        asleep = true;
+                        Journal(journal, builder.Close());
+                        break;
+                    case SystemInput { Event: SystemEvent.Woke }:
+                        asleep = false;
+                        break;
+                    case SystemInput { Event: var e }:
+                        locked = e == SystemEvent.Locked;
+                        _log.Info(locked ? "screen locked" : "screen unlocked");
+                        break;
+                    case SampleInput { Sample: var sample } when !asleep:
+                        var seen = privacy.Apply(sample);
+                        SpanState? forced = paused.Paused ? SpanState.Paused : locked ? SpanState.Idle : seen.Excluded ? SpanState.Private : null;
+                        Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced)));
+                        break;
+                }
+                if (now - lastStatus >= StatusInterval)
+                {
+                    lastStatus = now;
+                    WriteStatus(agentId, server, uplink, journal, paused);
                 }
             }
         }
@@ -82,13 +108,86 @@ public sealed class AgentRunner
         }
 
         await sensorStop.CancelAsync();
-        foreach (var record in builder.Close()) queue.Add(record);
+        if (!asleep) Journal(journal, builder.Close());
         if (!await uplink.FlushAsync(TimeSpan.FromSeconds(3)))
-            _log.Warn($"stopping with {queue.Count} records the server has not acknowledged");
+            _log.Warn($"stopping with unacknowledged records in the journal; they are sent on the next start");
         await uplinkStop.CancelAsync();
         await uplinkTask;
+        if (_systemEvents is not null) await _systemEvents.DisposeAsync();
         sensorThread.Join(TimeSpan.FromSeconds(2));
+        WriteStatus(agentId, server, uplink, journal, pause.State(_time.GetUtcNow()), stopped: true);
         _log.Info("agent stopped");
+    }
+
+    private SpanJournal OpenJournal()
+    {
+        try
+        {
+            return SpanJournal.Open(new JournalOptions(Path.Combine(_settings.StateDirectory, "journal"), _settings.JournalMaxBytes), _log);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cannot open the journal in {_settings.StateDirectory}: {ex.Message}");
+        }
+    }
+
+    private void Journal(SpanJournal journal, IReadOnlyList<SpanRecord> records)
+    {
+        if (records.Count == 0) return;
+        journal.Append(records);
+        foreach (var r in records)
+            if (r.StartMs == r.EndMs) _log.Debug($"now: {r.State} {r.App} — {r.Title}");
+    }
+
+    private Thread StartSensor(ChannelWriter<Input> inputs, CancellationToken ct)
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                _sensor.Run(s => inputs.TryWrite(new SampleInput(s)), _settings.PollInterval, ct);
+            }
+            catch (Exception ex)
+            {
+                _log.Error($"sensor {_sensor.Name} stopped: {ex.Message}");
+            }
+            finally
+            {
+                inputs.TryComplete();
+            }
+        }) { IsBackground = true, Name = "presently-sensor" };
+        thread.Start();
+        return thread;
+    }
+
+    private void WriteStatus(string agentId, Uri server, Uplink.Uplink uplink, SpanJournal journal, (bool Paused, DateTimeOffset? Until) pause, bool stopped = false)
+    {
+        try
+        {
+            var oldest = journal.OldestPending();
+            new AgentStatus
+            {
+                Pid = stopped ? 0 : Environment.ProcessId,
+                UpdatedAt = _time.GetUtcNow(),
+                AgentId = agentId,
+                Version = Version,
+                Server = server.ToString(),
+                Connection = uplink.Status.State.ToString().ToLowerInvariant(),
+                LastError = uplink.Status.LastError,
+                LastAckedSeq = Interlocked.Read(ref uplink.Status.LastAckedSeq),
+                JournalBytes = journal.SizeBytes,
+                JournalDroppedRecords = journal.DroppedRecords,
+                OldestUnsent = oldest is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(oldest.StartMs),
+                Sensor = $"{_sensor.Name} ({string.Join(", ", _sensor.Capabilities)})" + (_systemEvents is not null && _settings.WatchSystemEvents ? $", {_systemEvents.Name}" : ""),
+                Paused = pause.Paused,
+                PausedUntil = pause.Until,
+                ClockOffsetMs = Interlocked.Read(ref uplink.Status.ClockOffsetMs),
+            }.Write(_settings.StateDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.Warn($"cannot write status: {ex.Message}");
+        }
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];

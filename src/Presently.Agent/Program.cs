@@ -1,50 +1,27 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Presently.Agent;
 using Presently.Agent.Config;
-using Presently.Agent.Sensors;
-using Presently.Agent.Sensors.X11;
+using Presently.Agent.Control;
 
 var configOption = new Option<string?>("--config") { Description = "Config file (default: ~/.config/presently/agent.json)" };
 var serverOption = new Option<string?>("--server") { Description = "Server address, e.g. https://presently.example.com or http://127.0.0.1:5080" };
 var verboseOption = new Option<bool>("--verbose") { Description = "Log every span change" };
+var forOption = new Option<string?>("--for") { Description = "How long, e.g. 30m, 2h, 1h30m (default: until `resume`)" };
+var jsonOption = new Option<bool>("--json") { Description = "Print the status as JSON" };
 
 var run = new Command("run", "Watch this desktop and stream what is in front to the server") { configOption, serverOption, verboseOption };
-run.SetAction(async (parse, ct) =>
-{
-    var overrides = new Dictionary<string, string?>
-    {
-        ["Server"] = parse.GetValue(serverOption),
-        ["Verbose"] = parse.GetValue(verboseOption) ? "true" : null,
-    };
-    try
-    {
-        var settings = AgentSettingsLoader.Load(parse.GetValue(configOption), overrides);
-        var log = new AgentLog(Console.Error, settings.Verbose);
-        using var sensor = X11ForegroundSensor.Open();
-        // SIGTERM (systemd, kill) stops the agent the way Ctrl+C does: the open span is closed and sent.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        });
-        await new AgentRunner(settings, sensor, TimeProvider.System, log).RunAsync(stop.Token);
-        return 0;
-    }
-    catch (ConfigException ex)
-    {
-        Console.Error.WriteLine($"presently-agent: {ex.Message}");
-        return 2;
-    }
-    catch (SensorUnavailableException ex)
-    {
-        Console.Error.WriteLine($"presently-agent: {ex.Message}");
-        return 3;
-    }
-});
+run.SetAction((parse, ct) => Guard(() => Load(parse)) is { } settings ? Commands.RunAsync(settings, ct) : Task.FromResult(2));
 
-var root = new RootCommand("Presently agent: reports which app is in front to a Presently server.") { run };
+var pause = new Command("pause", "Stop tracking (recorded as 'paused', with no app or title) until resumed or for a while") { configOption, forOption };
+pause.SetAction(parse => Guard<int?>(() => Commands.Pause(Load(parse), parse.GetValue(forOption))) ?? 2);
+
+var resume = new Command("resume", "Resume tracking after a pause") { configOption };
+resume.SetAction(parse => Guard<int?>(() => Commands.Resume(Load(parse))) ?? 2);
+
+var status = new Command("status", "Show connection, journal, sensor and pause state of the agent on this computer") { configOption, jsonOption };
+status.SetAction(parse => Guard<int?>(() => Commands.Status(Load(parse), parse.GetValue(jsonOption))) ?? 2);
+
+var root = new RootCommand("Presently agent: reports which app is in front to a Presently server.") { run, pause, resume, status };
 var result = root.Parse(args);
 if (result.Errors.Count > 0)
 {
@@ -53,4 +30,25 @@ if (result.Errors.Count > 0)
     Console.Error.WriteLine($"presently-agent: {error.Message} (see presently-agent --help)");
     return 2;
 }
-return await result.InvokeAsync();
+// The run command handles SIGTERM and SIGINT itself, so it can close the open span before exiting.
+return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+AgentSettings Load(ParseResult parse) => AgentSettingsLoader.Load(parse.GetValue(configOption), new Dictionary<string, string?>
+{
+    ["Server"] = parse.GetValue(serverOption),
+    ["Verbose"] = parse.GetValue(verboseOption) ? "true" : null,
+});
+
+// A setting that is wrong is one line on stderr and exit code 2, never a stack trace.
+static T? Guard<T>(Func<T> action)
+{
+    try
+    {
+        return action();
+    }
+    catch (ConfigException ex)
+    {
+        Console.Error.WriteLine($"presently-agent: {ex.Message}");
+        return default;
+    }
+}

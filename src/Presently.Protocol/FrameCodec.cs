@@ -15,6 +15,24 @@ public static class FrameCodec
     public static void Encode(IMessage message, IBufferWriter<byte> writer) =>
         MessagePackSerializer.Serialize(writer, message, Options);
 
+    /// <summary>One span record on its own, as the agent's journal stores it.</summary>
+    public static byte[] EncodeRecord(SpanRecord record) => MessagePackSerializer.Serialize(record, Options);
+
+    /// <summary>A stored span record, or null if the bytes are not exactly one valid record.</summary>
+    public static SpanRecord? DecodeRecord(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            var record = MessagePackSerializer.Deserialize<SpanRecord>(bytes, Options, out var consumed);
+            return consumed == bytes.Length && record is not null && Enum.IsDefined(record.State) ? record : null;
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException or EndOfStreamException
+                                       or InvalidOperationException or ArgumentException or FormatException)
+        {
+            return null;
+        }
+    }
+
     public static DecodeResult Decode(ReadOnlyMemory<byte> frame)
     {
         if (frame.Length > ProtocolConstants.MaxFrameBytes)

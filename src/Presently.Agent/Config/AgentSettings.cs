@@ -28,6 +28,20 @@ public sealed class AgentSettings
     /// <summary>Longest wait between reconnection attempts.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Upper bound of the journal on disk; when full, the oldest unsent records go first.</summary>
+    public long JournalMaxBytes { get; set; } = Journal.JournalOptions.DefaultMaxBytes;
+
+    /// <summary>A pause this long between two samples means the machine slept: that time is no span.</summary>
+    public TimeSpan SleepGap { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Listen to logind (D-Bus) for sleep and screen lock. Off: rely on the sleep gap alone.</summary>
+    public bool WatchSystemEvents { get; set; } = true;
+
+    /// <summary>D-Bus address of the system bus; empty means the standard one.</summary>
+    public string? SystemBusAddress { get; set; }
+
+    public Privacy.PrivacySettings Privacy { get; set; } = new();
+
     public string StateDirectory { get; set; } = DefaultStateDirectory();
 
     public bool Verbose { get; set; }

@@ -88,6 +88,13 @@ public static partial class AgentSettingsLoader
             throw new ConfigException($"PollInterval {s.PollInterval} must be between 10 ms and 1 minute");
         if (s.MaxBackoff < TimeSpan.FromSeconds(1) || s.MaxBackoff > TimeSpan.FromHours(1))
             throw new ConfigException($"MaxBackoff {s.MaxBackoff} must be between 1 second and 1 hour");
+        if (s.JournalMaxBytes < 1024 * 1024 || s.JournalMaxBytes > 100L * 1024 * 1024 * 1024)
+            throw new ConfigException($"JournalMaxBytes {s.JournalMaxBytes} must be between 1 MiB and 100 GiB");
+        if (s.SleepGap < TimeSpan.FromSeconds(2) || s.SleepGap > TimeSpan.FromHours(1) || s.SleepGap <= s.PollInterval)
+            throw new ConfigException($"SleepGap {s.SleepGap} must be between 2 seconds and 1 hour, and longer than PollInterval");
+        if (s.Privacy.ExcludeApps.Count > 1000 || s.Privacy.RedactTitles.Count > 1000)
+            throw new ConfigException("at most 1000 ExcludeApps entries and 1000 RedactTitles rules");
+        _ = new Privacy.PrivacyFilter(s.Privacy); // compiles every rule, or says which one is wrong
         if (s.AgentId is not null && !AgentIdPattern().IsMatch(s.AgentId))
             throw new ConfigException("AgentId must be 1-128 characters of A-Z a-z 0-9 _ -");
         if (s.Token is { Length: > 512 }) throw new ConfigException("Token is longer than 512 characters");

@@ -1,14 +1,16 @@
 namespace Presently.Agent.Spans;
 
 /// <summary>
-/// Wall-clock time that only moves forward: anchored to the wall clock once, then advanced by the
-/// monotonic clock, so an NTP step or a suspend never makes a span end before it starts.
+/// Wall-clock time that only moves forward: anchored to the wall clock, then advanced by the
+/// monotonic clock, so an NTP step back never makes a span end before it starts. The monotonic
+/// clock stops during suspend; <see cref="DetectJump"/> notices the wall clock running ahead
+/// and re-anchors, reporting the gap so no span covers the time the machine slept.
 /// </summary>
 public sealed class AgentClock
 {
     private readonly TimeProvider _time;
-    private readonly long _anchorTimestamp;
-    private readonly DateTimeOffset _anchorWall;
+    private long _anchorTimestamp;
+    private DateTimeOffset _anchorWall;
 
     public AgentClock(TimeProvider time)
     {
@@ -20,4 +22,18 @@ public sealed class AgentClock
     public DateTimeOffset Now => _anchorWall + _time.GetElapsedTime(_anchorTimestamp);
 
     public long NowMs => Now.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// If the wall clock has run ahead of this clock by more than <paramref name="threshold"/>
+    /// (a suspend, or a step forward), re-anchors and returns true. A step back is ignored: time
+    /// keeps moving forward from where it was.
+    /// </summary>
+    public bool DetectJump(TimeSpan threshold)
+    {
+        var wall = _time.GetUtcNow();
+        if (wall - Now <= threshold) return false;
+        _anchorTimestamp = _time.GetTimestamp();
+        _anchorWall = wall;
+        return true;
+    }
 }

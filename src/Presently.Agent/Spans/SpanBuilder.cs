@@ -1,13 +1,25 @@
-using Presently.Agent.Sensors;
 using Presently.Protocol;
 
 namespace Presently.Agent.Spans;
 
-public sealed record SpanBuilderOptions(TimeSpan IdleThreshold, TimeSpan CheckpointInterval);
+/// <summary>
+/// Tuning of the span builder. <paramref name="GapThreshold"/>: a pause between two observations
+/// longer than this means the machine was asleep or stalled; that time belongs to no span.
+/// </summary>
+public sealed record SpanBuilderOptions(TimeSpan IdleThreshold, TimeSpan CheckpointInterval, TimeSpan? GapThreshold = null)
+{
+    public TimeSpan Gap => GapThreshold ?? TimeSpan.FromSeconds(10);
+}
 
 /// <summary>
-/// Turns foreground samples into span records. A new span starts when the app, the title or the
-/// state changes; the open span is re-sent (checkpointed) with a later end every checkpoint interval.
+/// What the privacy filter lets through: the app and title (null when excluded or redacted away),
+/// input idle time, and a state that overrides activity (paused, private, locked).
+/// </summary>
+public sealed record Observation(string? App, string? Title, TimeSpan? Idle, SpanState? Forced = null);
+
+/// <summary>
+/// Turns observations into span records. A new span starts when the app, the title or the state
+/// changes; the open span is re-sent (checkpointed) with a later end every checkpoint interval.
 /// Idle begins at the last input, not when the threshold passed: the active span is cut back to it.
 /// </summary>
 public sealed class SpanBuilder
@@ -17,6 +29,8 @@ public sealed class SpanBuilder
     private readonly SpanBuilderOptions _options;
     private OpenSpan? _open;
     private long _lastEmitMs;
+    private long _lastObservedMs;
+    private long _closedThroughMs;
 
     public SpanBuilder(AgentClock clock, SequenceSource seq, SpanBuilderOptions options)
     {
@@ -25,45 +39,61 @@ public sealed class SpanBuilder
         _options = options;
     }
 
-    public IReadOnlyList<SpanRecord> Observe(ForegroundSample sample)
+    public IReadOnlyList<SpanRecord> Observe(Observation o)
     {
+        var records = new List<SpanRecord>(3);
+        // After a suspend (the wall clock ran ahead) or a stall, the open span ends where we last saw the user.
+        var jumped = _clock.DetectJump(_options.Gap);
         var now = _clock.NowMs;
-        var idle = sample.Idle is { } i && i >= _options.IdleThreshold;
-        var lastInput = sample.Idle is { } d ? now - (long)d.TotalMilliseconds : now;
-        var state = idle ? SpanState.Idle : SpanState.Active;
-        var app = Truncate(sample.App, ProtocolConstants.MaxAppLength);
-        var title = Truncate(sample.Title, ProtocolConstants.MaxTitleLength);
+        if (_open is not null && (jumped || now - _lastObservedMs > (long)_options.Gap.TotalMilliseconds))
+        {
+            records.Add(Record(_open, _lastObservedMs));
+            _closedThroughMs = records[^1].EndMs;
+            _open = null;
+        }
+        _lastObservedMs = now;
+
+        var inputIdle = o.Idle is { } i && i >= _options.IdleThreshold;
+        var lastInput = o.Idle is { } d ? now - (long)d.TotalMilliseconds : now;
+        var idleByInput = o.Forced is null && inputIdle;
+        var state = o.Forced ?? (inputIdle ? SpanState.Idle : SpanState.Active);
+        var hidden = state is SpanState.Private or SpanState.Paused;
+        var app = hidden ? null : Truncate(o.App, ProtocolConstants.MaxAppLength);
+        var title = hidden ? null : Truncate(o.Title, ProtocolConstants.MaxTitleLength);
 
         if (_open is null)
         {
-            var start = idle ? lastInput : now;
-            return [Start(new OpenSpan(0, Math.Min(start, now), state, app, title), now)];
+            // A new span never reaches back over the one closed before it.
+            var start = idleByInput ? Math.Max(lastInput, _closedThroughMs) : now;
+            records.Add(Start(new OpenSpan(0, Math.Min(start, now), state, idleByInput, app, title), now));
+            return records;
         }
 
         var changed = _open.State != state || (state == SpanState.Active && (_open.App != app || _open.Title != title));
         if (changed)
         {
-            // Going idle: the boundary is the last input. Coming back: the input that woke us, which
-            // also happened at lastInput. Either way never before the open span began.
-            var boundary = _open.State != state ? Math.Clamp(lastInput, _open.StartMs, now) : now;
-            var closed = Record(_open, boundary);
-            var next = Start(new OpenSpan(0, boundary, state, app, title), boundary);
-            return [closed, next];
+            // Going idle, the boundary is the last input; coming back, it is the input that woke
+            // us, which also happened at lastInput. Never before the open span began.
+            var boundary = _open.IdleByInput != idleByInput ? Math.Clamp(lastInput, _open.StartMs, now) : now;
+            records.Add(Record(_open, boundary));
+            records.Add(Start(new OpenSpan(0, boundary, state, idleByInput, app, title), boundary));
+            return records;
         }
 
         if (now - _lastEmitMs >= (long)_options.CheckpointInterval.TotalMilliseconds)
         {
             _lastEmitMs = now;
-            return [Record(_open, now)];
+            records.Add(Record(_open, now));
         }
-        return [];
+        return records;
     }
 
-    /// <summary>Ends the open span now (shutdown, sleep); the next sample starts a new one.</summary>
+    /// <summary>Ends the open span now (shutdown, sleep); the next observation starts a new one.</summary>
     public IReadOnlyList<SpanRecord> Close()
     {
         if (_open is null) return [];
         var record = Record(_open, _clock.NowMs);
+        _closedThroughMs = record.EndMs;
         _open = null;
         return [record];
     }
@@ -86,5 +116,5 @@ public sealed class SpanBuilder
         return char.IsHighSurrogate(s[max - 1]) ? s[..(max - 1)] : s[..max];
     }
 
-    private sealed record OpenSpan(long Id, long StartMs, SpanState State, string? App, string? Title);
+    private sealed record OpenSpan(long Id, long StartMs, SpanState State, bool IdleByInput, string? App, string? Title);
 }

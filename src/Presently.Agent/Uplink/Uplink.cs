@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using Presently.Agent.Journal;
 using Presently.Protocol;
 
 namespace Presently.Agent.Uplink;
@@ -16,14 +17,14 @@ public sealed class Uplink
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(500);
 
     private readonly UplinkOptions _options;
-    private readonly PendingQueue _queue;
+    private readonly SpanJournal _journal;
     private readonly Func<long> _clockMs;
     private readonly AgentLog _log;
 
-    public Uplink(UplinkOptions options, PendingQueue queue, Func<long> clockMs, AgentLog log)
+    public Uplink(UplinkOptions options, SpanJournal journal, Func<long> clockMs, AgentLog log)
     {
         _options = options;
-        _queue = queue;
+        _journal = journal;
         _clockMs = clockMs;
         _log = log;
     }
@@ -72,11 +73,11 @@ public sealed class Uplink
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_queue.Count == 0) return true;
+            if (_journal.LastSeq <= _journal.AckedSeq) return true;
             if (Status.State != ConnectionState.Connected) return false;
             await Task.Delay(20);
         }
-        return _queue.Count == 0;
+        return _journal.LastSeq <= _journal.AckedSeq;
     }
 
     private async Task<bool> RunConnectionAsync(CancellationToken ct)
@@ -104,11 +105,12 @@ public sealed class Uplink
         if (await ReceiveAsync(frames, helloTimeout.Token) is not Welcome welcome)
             throw new ProtocolViolation("the server did not answer Hello with Welcome");
 
-        _queue.Acknowledge(welcome.HighestStoredSeq);
+        Interlocked.Exchange(ref Status.ClockOffsetMs, welcome.ServerClockMs - _clockMs());
+        _journal.Acknowledge(welcome.HighestStoredSeq);
         Interlocked.Exchange(ref Status.LastAckedSeq, welcome.HighestStoredSeq);
         Status.State = ConnectionState.Connected;
         Status.LastError = null;
-        _log.Info($"connected to {_options.Server}; server has stored through seq {welcome.HighestStoredSeq}, {_queue.Count} records to send");
+        _log.Info($"connected to {_options.Server}; server has stored through seq {welcome.HighestStoredSeq}; journal holds {_journal.SizeBytes} bytes");
 
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var receiving = ReceiveLoopAsync(frames, connection);
@@ -146,10 +148,10 @@ public sealed class Uplink
         var maxBytes = Math.Clamp(welcome.Policy.MaxFrameBytes, 1024, ProtocolConstants.MaxFrameBytes) - 1024;
         while (!ct.IsCancellationRequested)
         {
-            var batch = _queue.Take(sentThrough, maxCount, maxBytes);
+            var batch = _journal.ReadAfter(sentThrough, maxCount, maxBytes);
             if (batch.Count == 0)
             {
-                await _queue.WaitAsync(TimeSpan.FromSeconds(1), ct);
+                await _journal.WaitForAppendAsync(TimeSpan.FromSeconds(1), ct);
                 continue;
             }
             await frames.SendAsync(new SpanBatch([.. batch]), ct);
@@ -168,7 +170,7 @@ public sealed class Uplink
                     case null:
                         return;
                     case Ack ack:
-                        _queue.Acknowledge(ack.Seq);
+                        _journal.Acknowledge(ack.Seq);
                         Interlocked.Exchange(ref Status.LastAckedSeq, ack.Seq);
                         break;
                     case ErrorMessage error:
@@ -179,7 +181,7 @@ public sealed class Uplink
                         if (error.Seq > 0 && error.Code is ErrorCodes.InvalidSpan or ErrorCodes.TooManySpans)
                         {
                             _log.Error($"dropping records through seq {error.Seq} that the server refused");
-                            _queue.Acknowledge(error.Seq);
+                            _journal.Acknowledge(error.Seq);
                         }
                         break;
                 }

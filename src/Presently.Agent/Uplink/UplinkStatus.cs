@@ -14,4 +14,7 @@ public sealed class UplinkStatus
     public volatile ConnectionState State = ConnectionState.Connecting;
     public long LastAckedSeq;
     public string? LastError;
+
+    /// <summary>Server clock minus agent clock at the last Welcome, in milliseconds.</summary>
+    public long ClockOffsetMs;
 }

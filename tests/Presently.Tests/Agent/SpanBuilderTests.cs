@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Presently.Agent.Sensors;
 using Presently.Agent.Spans;
 using Presently.Protocol;
 
@@ -17,8 +16,18 @@ public class SpanBuilderTests
             new SpanBuilderOptions(IdleThreshold: TimeSpan.FromMinutes(3), CheckpointInterval: TimeSpan.FromSeconds(5)));
     }
 
-    private static ForegroundSample App(string app, string title = "t", double idleSeconds = 0) =>
-        new(app, title, app.ToLowerInvariant(), TimeSpan.FromSeconds(idleSeconds));
+    private static Observation App(string app, string title = "t", double idleSeconds = 0, SpanState? forced = null) =>
+        new(app, title, TimeSpan.FromSeconds(idleSeconds), forced);
+
+    /// <summary>Time passes as it does under the real sensor: one observation a second, input idle growing.</summary>
+    private void Pass(TimeSpan time, string app, double? idleAtStart)
+    {
+        for (var s = 1; s <= (int)time.TotalSeconds; s++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            _builder.Observe(App(app, idleSeconds: idleAtStart is { } i ? i + s : 0));
+        }
+    }
 
     private static long Ms(double seconds) => T0.AddSeconds(seconds).ToUnixTimeMilliseconds();
 
@@ -58,24 +67,29 @@ public class SpanBuilderTests
     public void Idle_starts_at_the_last_input_not_when_the_threshold_passed()
     {
         _builder.Observe(App("A"));
-        _time.Advance(TimeSpan.FromMinutes(10));
-        // Last input was 200 s ago (threshold 180 s): the user left at minute 10 - 200 s.
-        var records = _builder.Observe(App("A", idleSeconds: 200));
-        Assert.Equal(2, records.Count);
-        Assert.Equal((SpanState.Active, Ms(400)), (records[0].State, records[0].EndMs));
-        Assert.Equal((SpanState.Idle, Ms(400)), (records[1].State, records[1].StartMs));
+        Pass(TimeSpan.FromSeconds(400), "A", idleAtStart: null); // typing all along
+        // From second 400 on, no more input; the threshold (180 s) passes at second 580.
+        var records = new List<SpanRecord>();
+        for (var s = 1; s <= 180; s++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            records.AddRange(_builder.Observe(App("A", idleSeconds: s)));
+        }
+        var idle = records.Single(r => r.State == SpanState.Idle);
+        var active = records.Last(r => r.State == SpanState.Active);
+        Assert.Equal(Ms(400), active.EndMs);
+        Assert.Equal(Ms(400), idle.StartMs);
     }
 
     [Fact]
     public void Coming_back_ends_idle_at_the_input_that_woke_the_user()
     {
-        _builder.Observe(App("A"));
-        _time.Advance(TimeSpan.FromMinutes(10));
-        _builder.Observe(App("A", idleSeconds: 600));
-        _time.Advance(TimeSpan.FromMinutes(5));
-        var records = _builder.Observe(App("B", idleSeconds: 2));
-        Assert.Equal((SpanState.Idle, Ms(0), Ms(898)), (records[0].State, records[0].StartMs, records[0].EndMs));
-        Assert.Equal((SpanState.Active, "B", Ms(898)), (records[1].State, records[1].App, records[1].StartMs));
+        _builder.Observe(App("A", idleSeconds: 300)); // already idle for 5 minutes when the agent starts
+        Pass(TimeSpan.FromSeconds(600), "A", idleAtStart: 300);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var records = _builder.Observe(App("B", idleSeconds: 0.5)); // a key press half a second ago
+        Assert.Equal((SpanState.Idle, Ms(-300), Ms(600.5)), (records[0].State, records[0].StartMs, records[0].EndMs));
+        Assert.Equal((SpanState.Active, "B", Ms(600.5)), (records[1].State, records[1].App, records[1].StartMs));
     }
 
     [Fact]
@@ -84,6 +98,47 @@ public class SpanBuilderTests
         _builder.Observe(App("A", idleSeconds: 300));
         _time.Advance(TimeSpan.FromSeconds(3));
         Assert.Empty(_builder.Observe(App("B", idleSeconds: 303)));
+    }
+
+    [Fact]
+    public void Private_and_paused_spans_carry_no_app_or_title()
+    {
+        _builder.Observe(App("A"));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var records = _builder.Observe(App("KeePassXC", "bank.kdbx", forced: SpanState.Private));
+        Assert.Equal((SpanState.Private, null, null), (records[1].State, records[1].App, records[1].Title));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        records = _builder.Observe(App("A", "secret", forced: SpanState.Paused));
+        Assert.Equal((SpanState.Paused, null, null), (records[1].State, records[1].App, records[1].Title));
+    }
+
+    [Fact]
+    public void A_gap_between_observations_ends_the_span_where_the_user_was_last_seen()
+    {
+        var first = Assert.Single(_builder.Observe(App("A")));
+        Pass(TimeSpan.FromSeconds(3), "A", idleAtStart: null);
+        _time.Advance(TimeSpan.FromHours(2)); // suspended: no observations at all
+        var records = _builder.Observe(App("A"));
+        Assert.Equal((first.SpanId, Ms(3)), (records[0].SpanId, records[0].EndMs));
+        Assert.Equal(Ms(7203), records[^1].StartMs);
+        Assert.NotEqual(first.SpanId, records[^1].SpanId);
+    }
+
+    [Fact]
+    public void A_suspend_that_stops_the_monotonic_clock_is_detected_from_the_wall_clock()
+    {
+        var time = new SteppingClock { Wall = T0 };
+        var builder = new SpanBuilder(new AgentClock(time), new SequenceSource(time), new SpanBuilderOptions(TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(5)));
+        builder.Observe(App("A"));
+        time.Monotonic += TimeSpan.FromSeconds(1);
+        time.Wall += TimeSpan.FromSeconds(1);
+        builder.Observe(App("A"));
+        time.Wall += TimeSpan.FromHours(8); // CLOCK_MONOTONIC does not count the suspend
+        time.Monotonic += TimeSpan.FromSeconds(1);
+        time.Wall += TimeSpan.FromSeconds(1);
+        var records = builder.Observe(App("A"));
+        Assert.Equal(Ms(1), records[0].EndMs);
+        Assert.Equal(T0.AddHours(8).AddSeconds(2).ToUnixTimeMilliseconds(), records[^1].StartMs);
     }
 
     [Fact]

@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Presently.Agent.Config;
+using Presently.Agent.Control;
+using Presently.Agent.Sensors;
+using Presently.Agent.Sensors.X11;
+
+namespace Presently.Agent;
+
+/// <summary>What each command line verb does. Exit codes: 0 ok, 2 bad input, 3 cannot run here / not running.</summary>
+internal static class Commands
+{
+    public static async Task<int> RunAsync(AgentSettings settings, CancellationToken ct)
+    {
+        try
+        {
+            var log = new AgentLog(Console.Error, settings.Verbose);
+            using var sensor = X11ForegroundSensor.Open();
+            // SIGTERM (systemd, kill) stops the agent the way Ctrl+C does: the open span is closed and sent.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void Stop(PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            }
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            await using var systemEvents = new Sensors.Linux.LogindEvents(settings.SystemBusAddress, log);
+            await new AgentRunner(settings, sensor, systemEvents, TimeProvider.System, log).RunAsync(stop.Token);
+            return 0;
+        }
+        catch (ConfigException ex)
+        {
+            Console.Error.WriteLine($"presently-agent: {ex.Message}");
+            return 2;
+        }
+        catch (SensorUnavailableException ex)
+        {
+            Console.Error.WriteLine($"presently-agent: {ex.Message}");
+            return 3;
+        }
+    }
+
+    public static int Pause(AgentSettings settings, string? duration)
+    {
+        DateTimeOffset? until = null;
+        if (duration is not null)
+        {
+            if (!PauseControl.TryParseDuration(duration, out var length))
+                throw new ConfigException($"--for '{duration}' is not a duration such as 30m, 2h or 1h30m");
+            until = DateTimeOffset.UtcNow + length;
+        }
+        new PauseControl(settings.StateDirectory).Pause(until);
+        Console.WriteLine(until is { } u ? $"tracking paused until {u.ToLocalTime():yyyy-MM-dd HH:mm}" : "tracking paused until `presently-agent resume`");
+        return 0;
+    }
+
+    public static int Resume(AgentSettings settings)
+    {
+        Console.WriteLine(new PauseControl(settings.StateDirectory).Resume() ? "tracking resumed" : "tracking was not paused");
+        return 0;
+    }
+
+    public static int Status(AgentSettings settings, bool json)
+    {
+        var status = AgentStatus.Read(settings.StateDirectory);
+        if (status is null)
+        {
+            Console.Error.WriteLine($"presently-agent: no agent has run with state directory {settings.StateDirectory}");
+            return 3;
+        }
+        var now = DateTimeOffset.UtcNow;
+        // The pause file is the truth, whether or not the agent is running to notice it.
+        var (paused, until) = new PauseControl(settings.StateDirectory).State(now);
+        status = status with { Paused = paused, PausedUntil = until };
+        Console.WriteLine(json ? status.ToJson() : status.Describe(now));
+        return status.IsRunning(now) ? 0 : 3;
+    }
+}
