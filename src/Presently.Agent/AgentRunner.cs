@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
@@ -40,8 +41,8 @@ public sealed class AgentRunner
         typeof(AgentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private abstract record Input;
-    private sealed record SampleInput(ForegroundSample Sample) : Input;
-    private sealed record SystemInput(SystemEvent Event) : Input;
+    private sealed record SampleInput(ForegroundSample Sample, Instant At) : Input;
+    private sealed record SystemInput(SystemEvent Event, Instant At) : Input;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -59,29 +60,31 @@ public sealed class AgentRunner
         var uplink = new Uplink.Uplink(new UplinkOptions(server, token, hello, _settings.MaxBackoff), journal, () => clock.NowMs, _log);
 
         _log.Info($"agent {agentId} v{Version} watching with the {_sensor.Name} sensor, sending to {server}; journal in {journal.Directory} holds {journal.SizeBytes} bytes");
-        var inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        // The sensor waits when the pipeline is behind (its thread has nothing else to do); no sample is dropped.
+        var inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         using var sensorStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sensorThread = StartSensor(inputs.Writer, sensorStop.Token);
+        var sensorThread = StartSensor(inputs.Writer, clock, sensorStop.Token);
         if (_systemEvents is not null && _settings.WatchSystemEvents)
-            await _systemEvents.StartAsync(e => inputs.Writer.TryWrite(new SystemInput(e)), ct);
+            await _systemEvents.StartAsync(e => inputs.Writer.TryWrite(new SystemInput(e, clock.Stamp(_settings.SleepGap))), ct);
 
         using var uplinkStop = new CancellationTokenSource();
         var uplinkTask = uplink.RunAsync(uplinkStop.Token);
         var asleep = false;
         var locked = false;
-        var lastStatus = DateTimeOffset.MinValue;
+        // Status is for people reading it now: it follows the real clock, whatever the injected one does.
+        var sinceStatus = Stopwatch.StartNew();
+        var firstStatus = true;
         try
         {
             await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             {
-                var now = clock.Now;
                 var paused = pause.State(_time.GetUtcNow());
                 switch (input)
                 {
-                    case SystemInput { Event: SystemEvent.Sleeping }:
+                    case SystemInput { Event: SystemEvent.Sleeping, At: var at }:
                         // The span ends the moment the machine goes to sleep; nothing is recorded until it wakes.
                         asleep = true;
-                        Journal(journal, builder.Close());
+                        Journal(journal, builder.Close(at.Ms));
                         break;
                     case SystemInput { Event: SystemEvent.Woke }:
                         asleep = false;
@@ -90,15 +93,16 @@ public sealed class AgentRunner
                         locked = e == SystemEvent.Locked;
                         _log.Info(locked ? "screen locked" : "screen unlocked");
                         break;
-                    case SampleInput { Sample: var sample } when !asleep:
+                    case SampleInput { Sample: var sample, At: var at } when !asleep:
                         var seen = privacy.Apply(sample);
                         SpanState? forced = paused.Paused ? SpanState.Paused : locked ? SpanState.Idle : seen.Excluded ? SpanState.Private : null;
-                        Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced)));
+                        Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced), at));
                         break;
                 }
-                if (now - lastStatus >= StatusInterval)
+                if (firstStatus || sinceStatus.Elapsed >= StatusInterval)
                 {
-                    lastStatus = now;
+                    firstStatus = false;
+                    sinceStatus.Restart();
                     WriteStatus(agentId, server, uplink, journal, paused);
                 }
             }
@@ -139,13 +143,18 @@ public sealed class AgentRunner
             if (r.StartMs == r.EndMs) _log.Debug($"now: {r.State} {r.App} — {r.Title}");
     }
 
-    private Thread StartSensor(ChannelWriter<Input> inputs, CancellationToken ct)
+    private Thread StartSensor(ChannelWriter<Input> inputs, AgentClock clock, CancellationToken ct)
     {
         var thread = new Thread(() =>
         {
             try
             {
-                _sensor.Run(s => inputs.TryWrite(new SampleInput(s)), _settings.PollInterval, ct);
+                // Stamped here, on the sensor thread, so queueing never shifts when something was seen.
+                _sensor.Run(s => inputs.WriteAsync(new SampleInput(s, clock.Stamp(_settings.SleepGap)), ct).AsTask().GetAwaiter().GetResult(),
+                    _settings.PollInterval, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
             }
             catch (Exception ex)
             {

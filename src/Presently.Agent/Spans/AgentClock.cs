@@ -9,6 +9,7 @@ namespace Presently.Agent.Spans;
 public sealed class AgentClock
 {
     private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
     private long _anchorTimestamp;
     private DateTimeOffset _anchorWall;
 
@@ -19,7 +20,10 @@ public sealed class AgentClock
         _anchorWall = time.GetUtcNow();
     }
 
-    public DateTimeOffset Now => _anchorWall + _time.GetElapsedTime(_anchorTimestamp);
+    public DateTimeOffset Now
+    {
+        get { lock (_lock) return _anchorWall + _time.GetElapsedTime(_anchorTimestamp); }
+    }
 
     public long NowMs => Now.ToUnixTimeMilliseconds();
 
@@ -30,10 +34,23 @@ public sealed class AgentClock
     /// </summary>
     public bool DetectJump(TimeSpan threshold)
     {
-        var wall = _time.GetUtcNow();
-        if (wall - Now <= threshold) return false;
-        _anchorTimestamp = _time.GetTimestamp();
-        _anchorWall = wall;
-        return true;
+        lock (_lock)
+        {
+            var wall = _time.GetUtcNow();
+            if (wall - (_anchorWall + _time.GetElapsedTime(_anchorTimestamp)) <= threshold) return false;
+            _anchorTimestamp = _time.GetTimestamp();
+            _anchorWall = wall;
+            return true;
+        }
+    }
+
+    /// <summary>The moment something was seen: read when it was seen, not when it is processed.</summary>
+    public Instant Stamp(TimeSpan jumpThreshold)
+    {
+        var jumped = DetectJump(jumpThreshold);
+        return new Instant(NowMs, jumped);
     }
 }
+
+/// <summary>A point on the agent clock; <see cref="AfterJump"/> when the wall clock jumped just before it (a suspend).</summary>
+public readonly record struct Instant(long Ms, bool AfterJump);

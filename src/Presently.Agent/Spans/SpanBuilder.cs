@@ -39,13 +39,16 @@ public sealed class SpanBuilder
         _options = options;
     }
 
-    public IReadOnlyList<SpanRecord> Observe(Observation o)
+    /// <summary>Observes at the current clock time.</summary>
+    public IReadOnlyList<SpanRecord> Observe(Observation o) => Observe(o, _clock.Stamp(_options.Gap));
+
+    /// <summary>Observes what was seen at <paramref name="at"/> (stamped by the sensor thread when it was seen).</summary>
+    public IReadOnlyList<SpanRecord> Observe(Observation o, Instant at)
     {
         var records = new List<SpanRecord>(3);
         // After a suspend (the wall clock ran ahead) or a stall, the open span ends where we last saw the user.
-        var jumped = _clock.DetectJump(_options.Gap);
-        var now = _clock.NowMs;
-        if (_open is not null && (jumped || now - _lastObservedMs > (long)_options.Gap.TotalMilliseconds))
+        var now = Math.Max(at.Ms, _lastObservedMs);
+        if (_open is not null && (at.AfterJump || now - _lastObservedMs > (long)_options.Gap.TotalMilliseconds))
         {
             records.Add(Record(_open, _lastObservedMs));
             _closedThroughMs = records[^1].EndMs;
@@ -89,10 +92,12 @@ public sealed class SpanBuilder
     }
 
     /// <summary>Ends the open span now (shutdown, sleep); the next observation starts a new one.</summary>
-    public IReadOnlyList<SpanRecord> Close()
+    public IReadOnlyList<SpanRecord> Close() => Close(_clock.NowMs);
+
+    public IReadOnlyList<SpanRecord> Close(long atMs)
     {
         if (_open is null) return [];
-        var record = Record(_open, _clock.NowMs);
+        var record = Record(_open, Math.Max(atMs, _lastObservedMs));
         _closedThroughMs = record.EndMs;
         _open = null;
         return [record];

@@ -70,11 +70,12 @@ public sealed class Uplink
     /// <summary>Sends what is still pending, waiting at most <paramref name="timeout"/> for the acknowledgement.</summary>
     public async Task<bool> FlushAsync(TimeSpan timeout)
     {
+        // Waits through a reconnect too: the server may be coming back.
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             if (_journal.LastSeq <= _journal.AckedSeq) return true;
-            if (Status.State != ConnectionState.Connected) return false;
+            if (Status.State == ConnectionState.Refused) return false;
             await Task.Delay(20);
         }
         return _journal.LastSeq <= _journal.AckedSeq;

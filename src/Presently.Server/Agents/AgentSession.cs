@@ -59,7 +59,11 @@ public sealed class AgentSession
         {
             await _frames.SendAsync(new Welcome(_time.GetUtcNow().ToUnixTimeMilliseconds(), highest,
                 new AgentPolicy(ProtocolConstants.MaxFrameBytes, ProtocolConstants.MaxSpansPerBatch, options.CheckpointIntervalMs)), ct);
-            await StreamAsync(hello.AgentId, highest, ct);
+            // Round to whole seconds so the correction is the same on every reconnect of a steady clock.
+            var correction = Math.Abs(offset) > options.ClockSkewThreshold.TotalMilliseconds ? (long)Math.Round(offset / 1000.0) * 1000 : 0;
+            if (correction != 0)
+                _log.LogWarning("Agent {AgentId} clock is off by {Offset} ms; shifting its spans by {Correction} ms", hello.AgentId, -offset, correction);
+            await StreamAsync(hello.AgentId, highest, correction, ct);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -154,7 +158,7 @@ public sealed class AgentSession
         }
     }
 
-    private async Task StreamAsync(string agentId, long storedThrough, CancellationToken ct)
+    private async Task StreamAsync(string agentId, long storedThrough, long correctionMs, CancellationToken ct)
     {
         var writer = _services.GetRequiredService<IngestWriter>();
         var live = _services.GetRequiredService<LiveState>();
@@ -170,6 +174,8 @@ public sealed class AgentSession
                     continue;
                 }
                 var maxSeq = batch.Spans.Length == 0 ? 0 : batch.Spans.Max(s => s.Seq);
+                if (correctionMs != 0)
+                    batch = new SpanBatch([.. batch.Spans.Select(s => s with { StartMs = s.StartMs + correctionMs, EndMs = s.EndMs + correctionMs })]);
                 var verdict = IngestValidator.Check(batch, _time.GetUtcNow());
                 if (!verdict.Ok)
                 {

@@ -31,6 +31,14 @@ public sealed class BoardRenderer
         ? $"""<div id="cards" hx-swap-oob="beforeend">{RenderCard(agent, oob: null)}</div><p id="no-agents" hx-swap-oob="delete"></p>"""
         : RenderCard(agent, oob: "outerHTML");
 
+    /// <summary>Shown when the agent's clock is visibly off; its spans are corrected on the server.</summary>
+    private static string Skew(long offsetMs)
+    {
+        if (Math.Abs(offsetMs) < 2000) return "";
+        var text = $"clock {Duration(TimeSpan.FromMilliseconds(Math.Abs(offsetMs)))} {(offsetMs > 0 ? "behind" : "ahead")}";
+        return $""" <span class="skew" title="This computer's clock is off; its times are corrected by the server.">{E(text)}</span>""";
+    }
+
     public string RenderCard(AgentLiveView a, string? oob)
     {
         var now = _time.GetUtcNow();
@@ -45,7 +53,7 @@ public sealed class BoardRenderer
               <header><strong class="person">{E(a.Person)}</strong> <span class="host">{E(a.Host)}</span></header>
               <div class="app">{(showApp && app is not null ? E(app) : status == "private" ? "Private" : status == "paused" ? "Paused" : "—")}</div>
               <div class="title">{(showApp ? E(title) : "")}</div>
-              <footer><span class="status">{status}</span> <span class="since" data-since="{Num(since.ToUnixTimeMilliseconds())}">for {E(Duration(now - since))}</span></footer>
+              <footer><span class="status">{status}</span> <span class="since" data-since="{Num(since.ToUnixTimeMilliseconds())}">for {E(Duration(now - since))}</span>{Skew(a.ClockOffsetMs)}</footer>
             </article>
             """;
     }

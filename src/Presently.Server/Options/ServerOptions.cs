@@ -30,6 +30,13 @@ public sealed class ServerOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// An agent whose clock (from Hello) is further off than this has its span times shifted by the
+    /// measured offset, whole seconds, before they are validated and stored.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ClockSkewThreshold { get; set; } = TimeSpan.FromSeconds(5);
+
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
 
     private static string DefaultDataDirectory()

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Presently.Tests.Fixtures;
+
+/// <summary>
+/// presently-server as a real process on a fixed loopback port, so a test can SIGKILL it and start
+/// it again at the same address with the same data directory.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private ChildProcess? _process;
+
+    public ServerProcess(string dataDirectory, int? port = null)
+    {
+        DataDirectory = dataDirectory;
+        Port = port ?? FreePort();
+        BaseUri = new Uri($"http://127.0.0.1:{Port}/");
+        Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public Uri BaseUri { get; }
+
+    public Uri AgentUri => new($"ws://127.0.0.1:{Port}/agent/v1");
+
+    public HttpClient Http { get; }
+
+    public string Output => _process?.Output ?? "";
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task StartAsync()
+    {
+        _process = new ChildProcess("dotnet",
+        [
+            Path.Combine(AppContext.BaseDirectory, "presently-server.dll"),
+            "--urls", BaseUri.ToString(),
+            "--Presently:DataDirectory", DataDirectory,
+            "--Presently:DevelopmentAgentToken", ServerHost.Token,
+            "--Presently:DevelopmentPerson", "tester",
+        ]);
+        await Eventually.Until(async () =>
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"server exited: {_process.Output}");
+            try
+            {
+                return (await Http.GetAsync("/healthz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, ok => ok, TimeSpan.FromSeconds(30), "server start");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or the OOM killer.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null) return;
+        _process.Process.Kill(entireProcessTree: true);
+        await _process.Process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        Http.Dispose();
+    }
+}
