@@ -84,10 +84,12 @@ public sealed class AgentRunner
                     case SystemInput { Event: SystemEvent.Sleeping, At: var at }:
                         // The span ends the moment the machine goes to sleep; nothing is recorded until it wakes.
                         asleep = true;
+                        _log.Info("going to sleep: the open span ends now");
                         Journal(journal, builder.Close(at.Ms));
                         break;
                     case SystemInput { Event: SystemEvent.Woke }:
                         asleep = false;
+                        _log.Info("woke up");
                         break;
                     case SystemInput { Event: var e }:
                         locked = e == SystemEvent.Locked;
