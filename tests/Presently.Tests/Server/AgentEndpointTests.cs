@@ -80,6 +80,23 @@ public sealed class AgentEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agent_clock_ten_minutes_behind_is_corrected_and_shown()
+    {
+        await using var agent = await TestAgentClient.ConnectAsync(_server.AgentUri);
+        var skew = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
+        await agent.SendAsync(TestAgentClient.NewHello("agent-slow-clock") with { AgentClockMs = NowMs - skew });
+        Assert.IsType<Welcome>(await agent.ReceiveAsync());
+
+        var agentNow = NowMs - skew; // what the agent believes is now
+        await agent.SendAsync(new SpanBatch([Span(1, 1, agentNow - 5_000, agentNow, "Slow")]));
+        Assert.IsType<Ack>(await agent.ReceiveAsync());
+        var stored = Assert.Single(await _server.Store.GetSpansAsync("agent-slow-clock"));
+        Assert.InRange(stored.End.ToUnixTimeMilliseconds(), NowMs - 3_000, NowMs + 1_000);
+        Assert.Equal(TimeSpan.FromSeconds(5), stored.Duration);
+        Assert.Contains("clock 10 m behind", await _server.Http.GetStringAsync("/"));
+    }
+
+    [Fact]
     public async Task A_second_connection_of_the_same_agent_closes_the_first()
     {
         var (first, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-dup");

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Presently.Storage;
+
+namespace Presently.Bench.Replay;
+
+/// <summary>
+/// Passes everything through to the real store and times only <see cref="CommitAsync"/>, so the
+/// benchmark can say how much of the wall time the server's single writer spent inside SQLite
+/// (statements plus the fsync of the commit) and how well group commit batched. Cost: two
+/// timestamps per group commit.
+/// </summary>
+public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
+{
+    private long _commitTicks;
+    private long _commits;
+    private long _batches;
+    private long _spans;
+    private long _maxCommitTicks;
+
+    public TimeSpan CommitTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _commitTicks));
+
+    public TimeSpan MaxCommitTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _maxCommitTicks));
+
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public long Batches => Interlocked.Read(ref _batches);
+
+    public long Spans => Interlocked.Read(ref _spans);
+
+    public async Task CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await inner.CommitAsync(batches, ct);
+        var took = Stopwatch.GetTimestamp() - started;
+        // One writer calls this (IngestWriter), so plain read-modify-write of the maximum is safe.
+        Interlocked.Add(ref _commitTicks, took);
+        if (took > _maxCommitTicks) Interlocked.Exchange(ref _maxCommitTicks, took);
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _batches, batches.Count);
+        Interlocked.Add(ref _spans, batches.Sum(b => (long)b.Spans.Count));
+    }
+
+    public Task InitializeAsync(CancellationToken ct = default) => inner.InitializeAsync(ct);
+
+    public Task<long> RegisterAgentAsync(AgentRegistration registration, CancellationToken ct = default) => inner.RegisterAgentAsync(registration, ct);
+
+    public Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default) => inner.ListAgentsAsync(ct);
+
+    public Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>
+        inner.GetActiveSpansAsync(from, to, ct);
+
+    public Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default) => inner.GetSpansAsync(agentId, ct);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}

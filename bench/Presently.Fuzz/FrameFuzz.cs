@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Presently.Protocol;
+using Presently.Server.Agents;
+
+namespace Presently.Fuzz;
+
+/// <summary>
+/// Mutated agent frames through the server's decoder and ingest validator. Nothing may throw, and
+/// whatever the validator accepts must really be valid.
+/// </summary>
+public static class FrameFuzz
+{
+    public static FuzzResult Run(int seed, TimeSpan budget)
+    {
+        var m = new Mutator(seed);
+        var now = DateTimeOffset.UtcNow;
+        var failures = new List<string>();
+        long inputs = 0, accepted = 0, peak = 0;
+        var seeds = Enumerable.Range(0, 64).Select(_ => FrameCodec.Encode(ValidMessage(m, now))).ToArray();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < budget && failures.Count < 20)
+        {
+            var frame = m.Mutate(seeds[m.Random.Next(seeds.Length)], seeds[m.Random.Next(seeds.Length)]);
+            inputs++;
+            try
+            {
+                var decoded = FrameCodec.Decode(frame);
+                if (decoded.Message is SpanBatch batch && IngestValidator.Check(batch, now).Ok)
+                {
+                    accepted++;
+                    if (Invalid(batch, now) is { } why) failures.Add($"validator accepted an invalid batch ({why}): {Convert.ToHexString(frame)}");
+                }
+                else if (decoded.Message is Hello hello)
+                {
+                    IngestValidator.Check(hello);
+                }
+                else if (!decoded.IsOk && decoded.ErrorCode is null)
+                {
+                    failures.Add("a failed decode without an error code");
+                }
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"{ex.GetType().Name}: {ex.Message} on {Convert.ToHexString(frame)}");
+            }
+            if ((inputs & 0xfff) == 0) peak = Math.Max(peak, GC.GetTotalMemory(false));
+        }
+        return new FuzzResult("frames", inputs, accepted, failures, Math.Max(peak, GC.GetTotalMemory(false)));
+    }
+
+    /// <summary>The invariants of stored spans, checked independently of the validator's code.</summary>
+    public static string? Invalid(SpanBatch batch, DateTimeOffset now)
+    {
+        if (batch.Spans.Length > ProtocolConstants.MaxSpansPerBatch) return "too many spans";
+        foreach (var s in batch.Spans)
+        {
+            if (s.Seq <= 0 || s.SpanId <= 0) return "non-positive id";
+            if (s.StartMs < 0 || s.EndMs < s.StartMs) return "bad times";
+            if (s.EndMs > (now + ProtocolConstants.MaxFutureSkew).ToUnixTimeMilliseconds()) return "future";
+            if (!Enum.IsDefined(s.State)) return "state";
+            if (s.App?.Length > ProtocolConstants.MaxAppLength || s.Title?.Length > ProtocolConstants.MaxTitleLength || s.Context?.Length > ProtocolConstants.MaxContextLength) return "too long";
+        }
+        return null;
+    }
+
+    public static IMessage ValidMessage(Mutator m, DateTimeOffset now)
+    {
+        var t = now.AddHours(-1).ToUnixTimeMilliseconds();
+        return m.Random.Next(6) switch
+        {
+            0 => new Hello(1, "agent-" + m.Random.Next(100), "1.0.0", "host", "Linux", ["x11", "idle"], t),
+            1 => new Ack(m.Random.NextInt64(1, long.MaxValue)),
+            2 => new ErrorMessage(ErrorCodes.InvalidSpan, m.RandomText(40), m.Random.Next()),
+            _ => new SpanBatch([.. Enumerable.Range(0, 1 + m.Random.Next(5)).Select(i => new SpanRecord(
+                i + 1, i + 1, t + i * 1000, t + i * 1000 + m.Random.Next(5000), SpanState.Active,
+                m.RandomText(30), m.RandomText(80), m.Random.Next(3) == 0 ? m.RandomText(20) : null))]),
+        };
+    }
+}
