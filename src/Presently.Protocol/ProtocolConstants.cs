@@ -51,4 +51,6 @@ public static class CloseCodes
     public const int Replaced = 4001;
     /// <summary>The agent was blocked by an admin; do not reconnect until unblocked.</summary>
     public const int Blocked = 4003;
+    /// <summary>The agent was removed by an admin and its credential revoked; enroll again to come back.</summary>
+    public const int Removed = 4004;
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using Presently.Server.Admin;
 using Presently.Server.Agents;
+using Presently.Server.Auth;
 using Presently.Server.Board;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
@@ -25,6 +27,12 @@ public static class PresentlyServer
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ISpanStore>(sp => new SqliteSpanStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
+        builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
+        builder.Services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
+        builder.Services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
+        builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
+        builder.Services.AddSingleton<EnrollmentCodes>();
+        builder.Services.AddSingleton<AgentAdmin>();
         builder.Services.AddSingleton<IngestWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         builder.Services.AddSingleton<LiveState>();
@@ -33,25 +41,33 @@ public static class PresentlyServer
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddProblemDetails();
+        builder.AddPresentlyAuth();
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.UseStatusCodePages();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.UseStaticFiles();
-        app.MapGet("/healthz", () => TypedResults.Text("ok"));
+        app.UsePresentlyAuth();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+        app.MapAccounts();
         app.MapAgentEndpoints();
+        app.MapEnrollment();
         app.MapBoard();
         app.MapReports();
+        app.MapAdmin();
         return app;
     }
 
-    /// <summary>Opens (or creates) the store and loads the board before the first request.</summary>
-    public static async Task InitializeAsync(this WebApplication app, CancellationToken ct = default)
+    /// <summary>
+    /// Opens (or creates) the store and loads the board before the first request. Returns the
+    /// one-time setup token when the server has no admin yet (the caller prints the link).
+    /// </summary>
+    public static async Task<string?> InitializeAsync(this WebApplication app, CancellationToken ct = default)
     {
         var store = app.Services.GetRequiredService<ISpanStore>();
         await store.InitializeAsync(ct);
         app.Services.GetRequiredService<LiveState>().Load(await store.ListAgentsAsync(ct));
         _ = app.Services.GetRequiredService<BoardFanOut>();
+        return await AccountEndpoints.PrepareSetupAsync(app.Services.GetRequiredService<IAccountStore>());
     }
 }

@@ -3,9 +3,15 @@ using Presently.Server;
 
 try
 {
+    if (args.Length > 0 && ServerCommands.Verbs.Contains(args[0])) return await ServerCommands.RunAsync(args[0], args[1..], Console.Out);
+
     var app = PresentlyServer.Build(args);
-    await app.InitializeAsync();
-    await app.RunAsync();
+    var setupToken = await app.InitializeAsync();
+    await app.StartAsync();
+    if (setupToken is not null)
+        foreach (var url in app.Urls)
+            Console.WriteLine($"No admin yet. Create the first one (this link works once): {url.TrimEnd('/')}/setup?token={setupToken}");
+    await app.WaitForShutdownAsync();
     return 0;
 }
 catch (OptionsValidationException ex)
@@ -13,7 +19,8 @@ catch (OptionsValidationException ex)
     Console.Error.WriteLine($"presently-server: invalid settings: {string.Join("; ", ex.Failures)}");
     return 2;
 }
-catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or Microsoft.Data.Sqlite.SqliteException)
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or Microsoft.Data.Sqlite.SqliteException
+                               or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"presently-server: {ex.Message}");
     return 1;

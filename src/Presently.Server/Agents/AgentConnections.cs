@@ -23,4 +23,12 @@ public sealed class AgentConnections
         _byAgent.TryRemove(new KeyValuePair<string, AgentSession>(agentId, session));
 
     public int Count => _byAgent.Count;
+
+    public bool IsConnected(string agentId) => _byAgent.ContainsKey(agentId);
+
+    /// <summary>Closes the agent's live connection, if any, with <paramref name="code"/> (blocked, removed).</summary>
+    public async Task CloseAsync(string agentId, int code, string reason)
+    {
+        if (_byAgent.TryGetValue(agentId, out var session)) await session.CloseAsync(code, reason);
+    }
 }

@@ -9,7 +9,7 @@ public static class AgentEndpoints
         app.Map(ProtocolConstants.Path, async (HttpContext context, AgentCredentials credentials, IHostApplicationLifetime lifetime) =>
         {
             // The credential is checked before the upgrade: an unknown agent never gets a socket.
-            if (credentials.Authenticate(context.Request) is not { } principal)
+            if (await credentials.AuthenticateAsync(context.Request, context.RequestAborted) is not { } principal)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer";
                 return Results.Unauthorized();

@@ -116,6 +116,8 @@ public sealed class AgentSession
             return null;
         }
         var verdict = IngestValidator.Check(hello);
+        if (verdict.Ok && _principal.AgentId is { } enrolled && enrolled != hello.AgentId)
+            verdict = new IngestValidator.Verdict(ErrorCodes.InvalidHello, "the agent id does not match this credential");
         if (!verdict.Ok)
         {
             var close = verdict.Code == ErrorCodes.UnsupportedVersion ? CloseCodes.UnsupportedVersion : CloseCodes.PolicyViolation;

@@ -1,6 +1,9 @@
 using System.Net.WebSockets;
 using System.Text;
+using Microsoft.Extensions.Options;
+using Presently.Server.Auth;
 using Presently.Server.Live;
+using Presently.Server.Options;
 
 namespace Presently.Server.Board;
 
@@ -8,26 +11,37 @@ public static class BoardEndpoints
 {
     public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (LiveState live, BoardRenderer renderer) =>
+        app.MapGet("/", (HttpContext ctx, LiveState live, BoardRenderer renderer) =>
         {
             var cards = "";
             live.Snapshot(all => cards = renderer.RenderCards(all));
-            return Html.Html.Page("Board", $"""
+            return Html.Html.Page(ctx, "Board", $"""
                 <section hx-ext="ws" ws-connect="/board/ws">
                   <h1>Who is doing what</h1>
                   <div id="cards" class="cards">{cards}</div>
                 </section>
                 """, "/board.js");
-        });
+        }).RequireAuthorization(Policies.Member);
 
-        app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IHostApplicationLifetime lifetime) =>
+        app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IHostApplicationLifetime lifetime, IOptions<ServerOptions> options) =>
         {
             if (!context.WebSockets.IsWebSocketRequest) return Results.BadRequest("WebSocket upgrade expected");
+            // Cookies ride along on cross-site WebSocket requests, so the Origin must be our own.
+            if (!OriginAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             await StreamAsync(socket, fanOut, lifetime.ApplicationStopping);
             return Results.Empty;
-        });
+        }).RequireAuthorization(Policies.Member);
         return app;
+    }
+
+    private static bool OriginAllowed(HttpContext ctx, ServerOptions options)
+    {
+        var origin = ctx.Request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin)) return false;
+        var own = $"{ctx.Request.Scheme}://{ctx.Request.Host}";
+        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            || options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
     }
 
     private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, CancellationToken stopping)

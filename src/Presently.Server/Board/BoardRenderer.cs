@@ -31,6 +31,8 @@ public sealed class BoardRenderer
         ? $"""<div id="cards" hx-swap-oob="beforeend">{RenderCard(agent, oob: null)}</div><p id="no-agents" hx-swap-oob="delete"></p>"""
         : RenderCard(agent, oob: "outerHTML");
 
+    public static string RenderRemoval(string agentId) => $"""<article id="{E(CardId(agentId))}" hx-swap-oob="delete"></article>""";
+
     /// <summary>Shown when the agent's clock is visibly off; its spans are corrected on the server.</summary>
     private static string Skew(long offsetMs)
     {
@@ -50,7 +52,7 @@ public sealed class BoardRenderer
         var since = a.Since;
         return $"""
             <article class="card {status}" id="{E(CardId(a.AgentId))}"{(oob is null ? "" : $" hx-swap-oob=\"{oob}\"")} data-agent="{E(a.AgentId)}">
-              <header><strong class="person">{E(a.Person)}</strong> <span class="host">{E(a.Host)}</span></header>
+              <header><strong class="person">{E(a.Person)}</strong> <span class="host">{E(a.Name ?? a.Host)}</span></header>
               <div class="app">{(showApp && app is not null ? E(app) : status == "private" ? "Private" : status == "paused" ? "Paused" : "—")}</div>
               <div class="title">{(showApp ? E(title) : "")}</div>
               <footer><span class="status">{status}</span> <span class="since" data-since="{Num(since.ToUnixTimeMilliseconds())}">for {E(Duration(now - since))}</span>{Skew(a.ClockOffsetMs)}</footer>

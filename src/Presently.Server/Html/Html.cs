@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
+using Presently.Server.Auth;
 
 namespace Presently.Server.Html;
 
@@ -22,15 +24,29 @@ public static class Html
         return $"{d.Seconds} s";
     }
 
-    public static IResult Page(string title, string body, params string[] scripts) =>
-        Results.Content(Layout(title, body, scripts), "text/html; charset=utf-8");
+    /// <summary>The hidden field every form carries; posts without it are refused.</summary>
+    public static string Antiforgery(HttpContext ctx)
+    {
+        var tokens = ctx.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(ctx);
+        return $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">""";
+    }
 
-    private static string Layout(string title, string body, string[] scripts) => $"""
+    public static IResult Page(HttpContext ctx, string title, string body, params string[] scripts) =>
+        Results.Content(Layout(ctx, title, body, scripts), "text/html; charset=utf-8");
+
+    public static IResult Message(HttpContext ctx, int status, string title, string text) =>
+        Results.Content(Layout(ctx, title, $"<h1>{E(title)}</h1><p>{E(text)}</p>", []), "text/html; charset=utf-8", null, status);
+
+    // htmx would otherwise add an inline <style> (refused by the CSP) and may evaluate attribute code.
+    private const string HtmxConfig = """<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>""";
+
+    private static string Layout(HttpContext ctx, string title, string body, string[] scripts) => $"""
         <!doctype html>
         <html lang="en">
         <head>
           <meta charset="utf-8">
           <meta name="viewport" content="width=device-width, initial-scale=1">
+          {HtmxConfig}
           <title>{E(title)} · Presently</title>
           <link rel="stylesheet" href="/app.css">
           <script src="/lib/htmx.min.js" defer></script>
@@ -40,7 +56,7 @@ public static class Html
         <body>
           <header class="top">
             <a class="brand" href="/">Presently</a>
-            <nav><a href="/">Board</a> <a href="/reports">Reports</a></nav>
+            {Nav(ctx)}
           </header>
           <main>
         {body}
@@ -48,4 +64,15 @@ public static class Html
         </body>
         </html>
         """;
+
+    private static string Nav(HttpContext ctx)
+    {
+        var user = ctx.User;
+        if (user.Identity?.IsAuthenticated != true) return "<nav></nav>";
+        var admin = user.IsAdmin() ? """ <a href="/admin/agents">Agents</a> <a href="/admin/codes">Enrollment</a> <a href="/admin/audit">Audit</a>""" : "";
+        return $"""
+            <nav><a href="/">Board</a> <a href="/reports">Reports</a>{admin} <a href="/account">{E(user.PersonName())}</a>
+              <form class="inline" method="post" action="/logout">{Antiforgery(ctx)}<button type="submit">Sign out</button></form></nav>
+            """;
+    }
 }

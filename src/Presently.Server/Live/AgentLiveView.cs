@@ -11,7 +11,8 @@ public sealed record AgentLiveView(
     bool Connected,
     SpanRecord? Current,
     DateTimeOffset LastContact,
-    long ClockOffsetMs)
+    long ClockOffsetMs,
+    string? Name = null)
 {
     /// <summary>The word shown on the card: offline, or the state of the current span.</summary>
     public string Status => !Connected ? "offline" : Current?.State switch

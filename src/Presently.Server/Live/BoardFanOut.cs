@@ -22,6 +22,7 @@ public sealed class BoardFanOut
         _live = live;
         _renderer = renderer;
         live.Changed += OnChanged;
+        live.Removed += id => Broadcast(BoardRenderer.RenderRemoval(id));
     }
 
     public int SubscriberCount
@@ -48,14 +49,21 @@ public sealed class BoardFanOut
 
     private void OnChanged(AgentLiveView view, bool isNew)
     {
+        lock (_lock)
+        {
+            if (_subscribers.Count == 0) return;
+        }
+        Broadcast(_renderer.RenderUpdate(view, isNew));
+    }
+
+    private void Broadcast(string fragment)
+    {
         Channel<string>[] targets;
         lock (_lock)
         {
             if (_subscribers.Count == 0) return;
             targets = [.. _subscribers];
         }
-
-        var fragment = _renderer.RenderUpdate(view, isNew);
         foreach (var channel in targets)
         {
             if (channel.Writer.TryWrite(fragment)) continue;

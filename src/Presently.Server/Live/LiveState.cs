@@ -20,6 +20,9 @@ public sealed class LiveState
     /// <summary>Raised under the lock with the new view and whether the agent is new to the board.</summary>
     public event Action<AgentLiveView, bool>? Changed;
 
+    /// <summary>Raised under the lock when an agent leaves the board (removed by an admin).</summary>
+    public event Action<string>? Removed;
+
     public void Load(IEnumerable<AgentSummary> stored)
     {
         lock (_lock)
@@ -68,6 +71,24 @@ public sealed class LiveState
             _sessions.Remove(agentId);
             if (_agents.TryGetValue(agentId, out var view))
                 Set(view with { Connected = false, LastContact = _time.GetUtcNow() });
+        }
+    }
+
+    /// <summary>A new owner or display name for the agent (admin actions).</summary>
+    public void Identify(string agentId, string person, string? name)
+    {
+        lock (_lock)
+        {
+            if (_agents.TryGetValue(agentId, out var view)) Set(view with { Person = person, Name = name });
+        }
+    }
+
+    public void Remove(string agentId)
+    {
+        lock (_lock)
+        {
+            _sessions.Remove(agentId);
+            if (_agents.Remove(agentId)) Removed?.Invoke(agentId);
         }
     }
 

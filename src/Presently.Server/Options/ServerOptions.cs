@@ -12,8 +12,8 @@ public sealed class ServerOptions
     public string DataDirectory { get; set; } = DefaultDataDirectory();
 
     /// <summary>
-    /// The development agent credential. Until enrollment exists, agents present this bearer token.
-    /// Empty means no agent is let in.
+    /// A shared agent credential for development and tests only. Off (empty) by default: agents
+    /// enroll with a one-time code and get their own credential.
     /// </summary>
     [MaxLength(512)]
     public string? DevelopmentAgentToken { get; set; }
@@ -37,6 +37,33 @@ public sealed class ServerOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ClockSkewThreshold { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a new enrollment code stays valid.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan EnrollmentCodeLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Whether members may see other people's totals (per person, without apps or titles).</summary>
+    public bool MembersSeeTeamTotals { get; set; } = true;
+
+    /// <summary>Sign-in and enrollment attempts allowed per client IP per minute.</summary>
+    [Range(1, 10_000)]
+    public int AuthAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>Frames per second one agent may send (sustained; bursts of ten times that). Above it the server reads more slowly.</summary>
+    [Range(1, 1_000_000)]
+    public int AgentFramesPerSecond { get; set; } = 200;
+
+    /// <summary>Span records per second one agent may send (sustained). Replays after an outage run at this pace.</summary>
+    [Range(1, 10_000_000)]
+    public int AgentSpansPerSecond { get; set; } = 100_000;
+
+    /// <summary>Reverse proxies (IP addresses) whose X-Forwarded-For/-Proto headers are trusted. See docs/deploy.md.</summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Origins (scheme://host:port) browsers may open the board WebSocket from, besides the server's own.</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    public OidcOptions? Oidc { get; set; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
 
     private static string DefaultDataDirectory()
@@ -47,4 +74,18 @@ public sealed class ServerOptions
             : xdg;
         return Path.Combine(root, "presently");
     }
+}
+
+/// <summary>Optional OpenID Connect sign-in (docs/deploy.md). People are matched by the claim named in <see cref="NameClaim"/>.</summary>
+public sealed class OidcOptions
+{
+    [Required, Url]
+    public string Authority { get; set; } = "";
+
+    [Required]
+    public string ClientId { get; set; } = "";
+
+    public string? ClientSecret { get; set; }
+
+    public string NameClaim { get; set; } = "preferred_username";
 }

@@ -33,7 +33,7 @@ public static class ReportPage
         }
     }
 
-    public static IResult Render(Form form, ReportResult? result)
+    public static IResult Render(HttpContext ctx, Form form, ReportResult? result)
     {
         var sb = new StringBuilder();
         sb.Append($"""
@@ -57,7 +57,7 @@ public static class ReportPage
                 """);
             AppendTables(sb, result);
         }
-        return Page("Reports", sb.ToString(), "/lib/chart.umd.min.js", "/report.js");
+        return Page(ctx, "Reports", sb.ToString(), "/lib/chart.umd.min.js", "/report.js");
     }
 
     private static void AppendTables(StringBuilder sb, ReportResult result)

@@ -40,5 +40,37 @@ internal static class SqliteSchema
         -- Reports look for spans overlapping a period: end_ms > from AND start_ms < to.
         CREATE INDEX spans_by_end ON spans(end_ms, start_ms);
         """,
+        """
+        ALTER TABLE persons ADD COLUMN password_hash TEXT;
+        ALTER TABLE persons ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE agents ADD COLUMN name TEXT;
+        -- SHA-256 of the agent's 256-bit secret: a fast hash is enough for a random secret that long.
+        ALTER TABLE agents ADD COLUMN credential_hash TEXT;
+        CREATE UNIQUE INDEX agents_by_credential ON agents(credential_hash) WHERE credential_hash IS NOT NULL;
+        CREATE TABLE enrollment_codes (
+            id            INTEGER PRIMARY KEY,
+            code_hash     TEXT NOT NULL UNIQUE,
+            hint          TEXT NOT NULL,
+            person_id     INTEGER NOT NULL REFERENCES persons(id),
+            created_by    TEXT NOT NULL,
+            created_ms    INTEGER NOT NULL,
+            expires_ms    INTEGER NOT NULL,
+            used_ms       INTEGER,
+            used_by_agent TEXT,
+            revoked_ms    INTEGER
+        );
+        CREATE TABLE audit_log (
+            id      INTEGER PRIMARY KEY,
+            at_ms   INTEGER NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            target  TEXT NOT NULL,
+            detail  TEXT
+        );
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ];
 }

@@ -166,6 +166,7 @@ public sealed class SqliteSpanStore : ISpanStore
             JOIN persons p ON p.id = a.person_id
             LEFT JOIN spans s ON s.agent_key = a.key
                 AND s.span_id = (SELECT max(span_id) FROM spans WHERE agent_key = a.key)
+            WHERE a.status != 'removed'
             ORDER BY p.name, a.host;
             """;
         var result = new List<AgentSummary>();

@@ -38,7 +38,11 @@ public sealed class BoardEndToEndTests
         });
 
         var (page, dialogs) = await browser.NewPageAsync();
-        await page.GotoAsync(server.BaseUri.ToString());
+        await page.GotoAsync(server.BaseUri.ToString()); // redirected to sign in
+        await page.FillAsync("input[name=name]", ServerHost.AdminName);
+        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(server.BaseUri.ToString());
         try
         {
             await WaitForBoardAppAsync(page, XssClass, TimeSpan.FromSeconds(20));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.AspNetCore.Identity;
 using Presently.Server;
 using Presently.Storage;
 
@@ -12,25 +13,42 @@ namespace Presently.Tests.Fixtures;
 public sealed class ServerHost : IAsyncDisposable
 {
     public const string Token = "test-agent-token-0123456789";
+    public const string AdminName = "admin";
+    public const string AdminPassword = "admin-password-123";
 
     private readonly WebApplication _app;
     private readonly TempDirectory? _ownedDirectory;
 
-    private ServerHost(WebApplication app, TempDirectory? owned, string dataDirectory)
+    private ServerHost(WebApplication app, TempDirectory? owned, string dataDirectory, string? setupToken)
     {
         _app = app;
         _ownedDirectory = owned;
         DataDirectory = dataDirectory;
+        SetupToken = setupToken;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUri = new Uri(addresses.First());
-        Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The one-time setup token the server made because it had no admin when it started.</summary>
+    public string? SetupToken { get; }
+
+    /// <summary>Signed in as the admin.</summary>
+    public HttpClient Http => Admin.Http;
+
+    public WebSession Admin { get; private set; } = null!;
+
+    /// <summary>Creates (or updates) a person with a password and signs them in.</summary>
+    public async Task<WebSession> SignInAsync(string name, Role role, string password = "member-password-123")
+    {
+        var accounts = Services.GetRequiredService<IAccountStore>();
+        var person = await accounts.SavePersonAsync(name, role, null);
+        await accounts.SetPasswordAsync(person.Id, Services.GetRequiredService<IPasswordHasher<Person>>().HashPassword(person, password));
+        return await WebSession.SignInAsync(BaseUri, name, password);
     }
 
     public Uri BaseUri { get; }
 
     public Uri AgentUri => new UriBuilder(BaseUri) { Scheme = "ws", Path = "/agent/v1" }.Uri;
-
-    public HttpClient Http { get; }
 
     public string DataDirectory { get; }
 
@@ -39,7 +57,10 @@ public sealed class ServerHost : IAsyncDisposable
     public ISpanStore Store => _app.Services.GetRequiredService<ISpanStore>();
 
     /// <param name="dataDirectory">Reuse a folder (a restart); by default a fresh temp folder.</param>
-    public static async Task<ServerHost> StartAsync(string? dataDirectory = null, TimeProvider? time = null, params string[] extraArgs)
+    public static Task<ServerHost> StartAsync(string? dataDirectory = null, TimeProvider? time = null, params string[] extraArgs) =>
+        StartAsync(dataDirectory, time, signInAdmin: true, extraArgs);
+
+    public static async Task<ServerHost> StartAsync(string? dataDirectory, TimeProvider? time, bool signInAdmin, params string[] extraArgs)
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         var dir = dataDirectory ?? owned!.Path;
@@ -50,20 +71,24 @@ public sealed class ServerHost : IAsyncDisposable
             "--Presently:DevelopmentAgentToken", Token,
             "--Presently:DevelopmentPerson", "tester",
             "--Logging:LogLevel:Default", "Warning",
+            // Tests sign in many times from one address; the limit itself has its own test.
+            "--Presently:AuthAttemptsPerMinute", "1000",
             .. extraArgs,
         ];
         var app = PresentlyServer.Build(args, builder =>
         {
             if (time is not null) builder.Services.Replace(ServiceDescriptor.Singleton(time));
         });
-        await app.InitializeAsync();
+        var setupToken = await app.InitializeAsync();
         await app.StartAsync();
-        return new ServerHost(app, owned, dir);
+        var host = new ServerHost(app, owned, dir, setupToken);
+        if (signInAdmin) host.Admin = await host.SignInAsync(AdminName, Role.Admin, AdminPassword);
+        return host;
     }
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
+        Admin?.Dispose();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _app.StopAsync(cts.Token);
         await _app.DisposeAsync();

@@ -16,8 +16,12 @@ public sealed class ServerProcess : IAsyncDisposable
         DataDirectory = dataDirectory;
         Port = port ?? FreePort();
         BaseUri = new Uri($"http://127.0.0.1:{Port}/");
-        Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(30) };
     }
+
+    private WebSession? _admin;
+
+    /// <summary>Signed in as the admin (made with `presently-server add-user` before the first start).</summary>
+    public HttpClient Http => _admin?.Http ?? throw new InvalidOperationException("the server has not started");
 
     public string DataDirectory { get; }
 
@@ -27,7 +31,6 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri AgentUri => new($"ws://127.0.0.1:{Port}/agent/v1");
 
-    public HttpClient Http { get; }
 
     public string Output => _process?.Output ?? "";
 
@@ -40,6 +43,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        var dll = Path.Combine(AppContext.BaseDirectory, "presently-server.dll");
+        if (_admin is null)
+            await ChildProcess.RunAsync("bash", ["-c", $"echo '{ServerHost.AdminPassword}' | dotnet '{dll}' add-user --name {ServerHost.AdminName} --role admin --Presently:DataDirectory '{DataDirectory}'"]);
+        using var probe = new HttpClient { BaseAddress = BaseUri };
         _process = new ChildProcess("dotnet",
         [
             Path.Combine(AppContext.BaseDirectory, "presently-server.dll"),
@@ -53,13 +60,14 @@ public sealed class ServerProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"server exited: {_process.Output}");
             try
             {
-                return (await Http.GetAsync("/healthz")).IsSuccessStatusCode;
+                return (await probe.GetAsync("/healthz")).IsSuccessStatusCode;
             }
             catch (HttpRequestException)
             {
                 return false;
             }
         }, ok => ok, TimeSpan.FromSeconds(30), "server start");
+        _admin ??= await WebSession.SignInAsync(BaseUri, ServerHost.AdminName, ServerHost.AdminPassword);
     }
 
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or the OOM killer.</summary>
@@ -75,6 +83,6 @@ public sealed class ServerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
-        Http.Dispose();
+        _admin?.Dispose();
     }
 }

@@ -37,8 +37,7 @@ public sealed class BoardFanOutTests : IAsyncLifetime
         var (b, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-b");
         await using var _b = b;
 
-        using var browser = new ClientWebSocket();
-        await browser.ConnectAsync(new UriBuilder(_server.BaseUri) { Scheme = "ws", Path = "/board/ws" }.Uri, CancellationToken.None);
+        using var browser = await _server.Admin.OpenBoardAsync();
         var snapshot = await ReceiveTextAsync(browser);
         Assert.Contains("hx-swap-oob=\"innerHTML\"", snapshot);
         Assert.Contains("agent-agent-a", snapshot);
@@ -59,8 +58,7 @@ public sealed class BoardFanOutTests : IAsyncLifetime
     [Fact]
     public async Task A_new_agent_is_appended_and_a_disconnect_shows_offline()
     {
-        using var browser = new ClientWebSocket();
-        await browser.ConnectAsync(new UriBuilder(_server.BaseUri) { Scheme = "ws", Path = "/board/ws" }.Uri, CancellationToken.None);
+        using var browser = await _server.Admin.OpenBoardAsync();
         Assert.Contains("No agent has connected yet", await ReceiveTextAsync(browser));
 
         var (agent, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-new");

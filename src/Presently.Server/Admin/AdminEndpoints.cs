@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Presently.Server.Agents;
+using Presently.Server.Auth;
+using Presently.Server.Options;
+using Presently.Storage;
+
+namespace Presently.Server.Admin;
+
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin").RequireAuthorization(Policies.Admin);
+
+        admin.MapGet("/agents", async (HttpContext ctx, IAgentRegistry registry, IAccountStore accounts, AgentConnections connections, TimeProvider time) =>
+            AdminPages.Agents(ctx, await registry.ListAgentsAsync(), await accounts.ListPeopleAsync(), connections, time.GetUtcNow()));
+
+        admin.MapPost("/agents/{id}/block", async (HttpContext ctx, string id, AgentAdmin a) => Done(await a.BlockAsync(ctx.User.PersonName(), id)));
+        admin.MapPost("/agents/{id}/unblock", async (HttpContext ctx, string id, AgentAdmin a) => Done(await a.UnblockAsync(ctx.User.PersonName(), id)));
+        admin.MapPost("/agents/{id}/remove", async (HttpContext ctx, string id, [FromForm] string? data, AgentAdmin a) =>
+            Done(await a.RemoveAsync(ctx.User.PersonName(), id, deleteData: data == "delete")));
+        admin.MapPost("/agents/{id}/rename", async (HttpContext ctx, string id, [FromForm] string? name, AgentAdmin a) =>
+            Done(await a.RenameAsync(ctx.User.PersonName(), id, name)));
+        admin.MapPost("/agents/{id}/reassign", async (HttpContext ctx, string id, [FromForm] long personId, AgentAdmin a) =>
+            Done(await a.ReassignAsync(ctx.User.PersonName(), id, personId)));
+
+        admin.MapGet("/codes", async (HttpContext ctx, IAgentRegistry registry, TimeProvider time) =>
+            AdminPages.Codes(ctx, await registry.ListCodesAsync(), time.GetUtcNow(), created: null));
+
+        admin.MapPost("/codes", async (HttpContext ctx, [FromForm] string? person, [FromForm] int? hours, EnrollmentCodes codes,
+            IAgentRegistry registry, IOptions<ServerOptions> options, TimeProvider time) =>
+        {
+            if (string.IsNullOrWhiteSpace(person) || person.Length > 128) return Results.BadRequest("name the person (up to 128 characters)");
+            var lifetime = hours is > 0 and <= 24 * 30 ? TimeSpan.FromHours(hours.Value) : options.Value.EnrollmentCodeLifetime;
+            var created = await codes.CreateAsync(person.Trim(), ctx.User.PersonName(), lifetime);
+            return AdminPages.Codes(ctx, await registry.ListCodesAsync(), time.GetUtcNow(), created);
+        });
+
+        admin.MapPost("/codes/{id:long}/revoke", async (HttpContext ctx, long id, IAgentRegistry registry, IAuditLog audit, TimeProvider time) =>
+        {
+            if (!await registry.RevokeCodeAsync(id, time.GetUtcNow())) return Results.NotFound();
+            await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "revoked enrollment code", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return Results.LocalRedirect("/admin/codes");
+        });
+
+        admin.MapGet("/audit", async (HttpContext ctx, IAuditLog audit) => AdminPages.Audit(ctx, await audit.ListAsync(500)));
+
+        // Agents as JSON: admins see all, members their own.
+        app.MapGet("/api/v1/agents", async (HttpContext ctx, IAgentRegistry registry, AgentConnections connections) =>
+        {
+            var all = await registry.ListAgentsAsync();
+            var visible = ctx.User.IsAdmin() ? all : all.Where(a => a.PersonId == ctx.User.PersonId()).ToList();
+            return TypedResults.Ok(visible.Select(a => new
+            {
+                agentId = a.AgentId, name = a.Name, person = a.Person, host = a.Host, os = a.Os, version = a.Version,
+                status = a.Status, online = connections.IsConnected(a.AgentId), lastSeen = a.LastSeen, clockOffsetMs = a.ClockOffsetMs,
+            }));
+        }).RequireAuthorization(Policies.Member);
+        return app;
+    }
+
+    private static IResult Done(bool found) => found ? Results.LocalRedirect("/admin/agents") : Results.NotFound();
+}

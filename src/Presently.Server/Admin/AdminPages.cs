@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text;
+using Presently.Server.Agents;
+using Presently.Storage;
+using static Presently.Server.Html.Html;
+
+namespace Presently.Server.Admin;
+
+/// <summary>The admin pages. Every value is encoded; every form carries the antiforgery token.</summary>
+internal static class AdminPages
+{
+    public static IResult Agents(HttpContext ctx, IReadOnlyList<AgentAdminView> agents, IReadOnlyList<Person> people, AgentConnections connections, DateTimeOffset now)
+    {
+        var af = Antiforgery(ctx);
+        var sb = new StringBuilder("<h1>Agents</h1>");
+        if (agents.Count == 0) sb.Append("""<p class="empty">No agents yet. Create an <a href="/admin/codes">enrollment code</a>.</p>""");
+        sb.Append("""<table class="admin" id="agents"><thead><tr><th>Agent</th><th>Owner</th><th>Host / OS</th><th>Version</th><th>State</th><th>Last seen</th><th>Clock</th><th>Actions</th></tr></thead><tbody>""");
+        foreach (var a in agents)
+        {
+            var id = Uri.EscapeDataString(a.AgentId);
+            var online = connections.IsConnected(a.AgentId) ? "online" : "offline";
+            var options = string.Concat(people.Select(p => $"""<option value="{Num(p.Id)}"{(p.Id == a.PersonId ? " selected" : "")}>{E(p.Name)}</option>"""));
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                <tr data-agent="{E(a.AgentId)}">
+                  <td><strong>{E(a.Name ?? a.Host)}</strong><br><small>{E(a.AgentId)}</small></td>
+                  <td>{E(a.Person)}</td>
+                  <td>{E(a.Host)}<br><small>{E(a.Os)}</small></td>
+                  <td>{E(a.Version)}</td>
+                  <td class="state">{E(a.Status)}, {online}</td>
+                  <td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC</td>
+                  <td>{(Math.Abs(a.ClockOffsetMs) < 1000 ? "ok" : E($"{a.ClockOffsetMs / 1000.0:+0.#;-0.#} s"))}</td>
+                  <td>
+                    <form method="post" action="/admin/agents/{id}/rename">{af}<input name="name" value="{E(a.Name)}" placeholder="name" maxlength="128"><button>Rename</button></form>
+                    <form method="post" action="/admin/agents/{id}/reassign">{af}<select name="personId">{options}</select><button>Reassign</button></form>
+                    <form method="post" action="/admin/agents/{id}/{(a.Status == "blocked" ? "unblock" : "block")}">{af}<button class="{(a.Status == "blocked" ? "unblock" : "block")}">{(a.Status == "blocked" ? "Unblock" : "Block")}</button></form>
+                    <form method="post" action="/admin/agents/{id}/remove">{af}
+                      <label><input type="radio" name="data" value="keep" checked> keep its data</label>
+                      <label><input type="radio" name="data" value="delete"> delete its data</label>
+                      <button class="remove">Remove</button></form>
+                  </td>
+                </tr>
+                """);
+        }
+        sb.Append("</tbody></table>");
+        return Page(ctx, "Agents", sb.ToString());
+    }
+
+    public static IResult Codes(HttpContext ctx, IReadOnlyList<EnrollmentCodeInfo> codes, DateTimeOffset now, (string Code, DateTimeOffset Expires)? created)
+    {
+        var af = Antiforgery(ctx);
+        var sb = new StringBuilder("<h1>Enrollment codes</h1>");
+        if (created is { } c)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                <p>New code, valid once until {E(c.Expires.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC. It is shown only now:</p>
+                <p class="code" id="new-code">{E(c.Code)}</p>
+                <p>On the computer to enroll: <code>presently-agent enroll --server {E($"{ctx.Request.Scheme}://{ctx.Request.Host}")} --code {E(c.Code)}</code></p>
+                """);
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"""
+            <form class="stack" method="post" action="/admin/codes">{af}
+              <label>Person <input name="person" required maxlength="128"></label>
+              <label>Valid for hours <input name="hours" type="number" min="1" max="720" value="24"></label>
+              <button type="submit">Create code</button>
+            </form>
+            <table class="admin" id="codes"><thead><tr><th>Code</th><th>Person</th><th>Created</th><th>Expires</th><th>State</th><th></th></tr></thead><tbody>
+            """);
+        foreach (var code in codes)
+        {
+            var state = code.State(now);
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                <tr><td>{E(code.Hint)}…</td><td>{E(code.Person)}</td><td>{E(code.Created.ToString("u", CultureInfo.InvariantCulture))} by {E(code.CreatedBy)}</td>
+                <td>{E(code.Expires.ToString("u", CultureInfo.InvariantCulture))}</td><td>{E(state)}{(code.UsedByAgent is null ? "" : $" by {E(code.UsedByAgent)}")}</td>
+                <td>{(state == "open" ? $"""<form method="post" action="/admin/codes/{Num(code.Id)}/revoke">{af}<button>Revoke</button></form>""" : "")}</td></tr>
+                """);
+        }
+        sb.Append("</tbody></table>");
+        return Page(ctx, "Enrollment", sb.ToString());
+    }
+
+    public static IResult Audit(HttpContext ctx, IReadOnlyList<AuditEntry> entries)
+    {
+        var sb = new StringBuilder("""<h1>Audit log</h1><table class="admin" id="audit"><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead><tbody>""");
+        foreach (var e in entries)
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(e.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}</td><td>{E(e.Actor)}</td><td>{E(e.Action)}</td><td>{E(e.Target)}</td><td>{E(e.Detail)}</td></tr>");
+        sb.Append("</tbody></table>");
+        return Page(ctx, "Audit", sb.ToString());
+    }
+}

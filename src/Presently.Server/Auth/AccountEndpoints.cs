@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Presently.Storage;
+using static Presently.Server.Html.Html;
+
+namespace Presently.Server.Auth;
+
+/// <summary>Sign in and out, first-run setup of the first admin, and changing one's password.</summary>
+public static class AccountEndpoints
+{
+    public const int MinPasswordLength = 10;
+    public const string SetupTokenSetting = "setup_token_sha256";
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/login", (HttpContext ctx, string? returnUrl) => LoginPage(ctx, returnUrl, null)).AllowAnonymous();
+
+        app.MapPost("/login", async (HttpContext ctx, [FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
+            IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
+        {
+            var person = string.IsNullOrEmpty(name) || name.Length > 128 ? null : await accounts.FindPersonAsync(name);
+            var ok = person?.PasswordHash is { } hash && password is { Length: <= 1024 }
+                && hasher.VerifyHashedPassword(person, hash, password) != PasswordVerificationResult.Failed;
+            if (!ok)
+            {
+                await audit.WriteAsync(time.GetUtcNow(), name ?? "", "sign-in failed", ctx.Connection.RemoteIpAddress?.ToString() ?? "");
+                return LoginPage(ctx, returnUrl, "Wrong name or password.", StatusCodes.Status401Unauthorized);
+            }
+            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person!, CookieAuthenticationDefaults.AuthenticationScheme));
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }).AllowAnonymous().RequireRateLimiting(AuthSetup.AuthRateLimit);
+
+        app.MapPost("/logout", async (HttpContext ctx) =>
+        {
+            await ctx.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/login");
+        }).RequireAuthorization(Policies.Member);
+
+        app.MapGet("/denied", (HttpContext ctx) => Message(ctx, StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this page.")).AllowAnonymous();
+
+        app.MapGet("/account", (HttpContext ctx) => PasswordPage(ctx, null)).RequireAuthorization(Policies.Member);
+
+        app.MapPost("/account", async (HttpContext ctx, [FromForm] string? current, [FromForm] string? password, [FromForm] string? confirm,
+            IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
+        {
+            var person = await accounts.GetPersonAsync(ctx.User.PersonId());
+            if (person?.PasswordHash is not { } hash || current is not { Length: <= 1024 } || hasher.VerifyHashedPassword(person, hash, current) == PasswordVerificationResult.Failed)
+                return PasswordPage(ctx, "The current password is wrong.", StatusCodes.Status400BadRequest);
+            if (PasswordProblem(password, confirm) is { } problem) return PasswordPage(ctx, problem, StatusCodes.Status400BadRequest);
+            await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
+            await audit.WriteAsync(time.GetUtcNow(), person.Name, "changed password", person.Name);
+            return PasswordPage(ctx, "Password changed.");
+        }).RequireAuthorization(Policies.Member).RequireRateLimiting(AuthSetup.AuthRateLimit);
+
+        app.MapGet("/setup", async (HttpContext ctx, string? token, IAccountStore accounts) =>
+            await SetupAllowedAsync(accounts, token) ? SetupPage(ctx, token!, null) : Message(ctx, StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid."))
+            .AllowAnonymous();
+
+        app.MapPost("/setup", async (HttpContext ctx, [FromForm] string? token, [FromForm] string? name, [FromForm] string? password, [FromForm] string? confirm,
+            IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
+        {
+            if (!await SetupAllowedAsync(accounts, token)) return Message(ctx, StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid.");
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 128) return SetupPage(ctx, token!, "Choose a name of up to 128 characters.", StatusCodes.Status400BadRequest);
+            if (PasswordProblem(password, confirm) is { } problem) return SetupPage(ctx, token!, problem, StatusCodes.Status400BadRequest);
+            var person = await accounts.SavePersonAsync(name.Trim(), Role.Admin, null);
+            await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
+            await accounts.SetSettingAsync(SetupTokenSetting, null); // the link works once
+            await audit.WriteAsync(time.GetUtcNow(), person.Name, "created the first admin", person.Name);
+            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person with { Role = Role.Admin }, CookieAuthenticationDefaults.AuthenticationScheme));
+            return Results.LocalRedirect("/");
+        }).AllowAnonymous().RequireRateLimiting(AuthSetup.AuthRateLimit);
+        return app;
+    }
+
+    /// <summary>Makes a new one-time setup token when there is no admin yet; returns it (the server prints the link).</summary>
+    public static async Task<string?> PrepareSetupAsync(IAccountStore accounts)
+    {
+        if (await accounts.AnyAdminAsync()) return null;
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        await accounts.SetSettingAsync(SetupTokenSetting, Sha256(token));
+        return token;
+    }
+
+    public static string Sha256(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    public static string? PasswordProblem(string? password, string? confirm) =>
+        password is null || password.Length < MinPasswordLength ? $"A password has at least {MinPasswordLength} characters."
+        : password.Length > 1024 ? "A password has at most 1024 characters."
+        : password != confirm ? "The two passwords differ."
+        : null;
+
+    private static async Task<bool> SetupAllowedAsync(IAccountStore accounts, string? token)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 128 || await accounts.AnyAdminAsync()) return false;
+        var expected = await accounts.GetSettingAsync(SetupTokenSetting);
+        return expected is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(Sha256(token)));
+    }
+
+    private static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.Length < 2048 && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+
+    private static IResult LoginPage(HttpContext ctx, string? returnUrl, string? error, int status = 200) => WithStatus(ctx, status, Page(ctx, "Sign in", $"""
+        <h1>Sign in</h1>
+        {(error is null ? "" : $"<p class=\"error\">{E(error)}</p>")}
+        <form class="stack" method="post" action="/login">
+          {Antiforgery(ctx)}
+          <input type="hidden" name="returnUrl" value="{E(IsLocal(returnUrl) ? returnUrl : "/")}">
+          <label>Name <input name="name" autocomplete="username" required></label>
+          <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+          <button type="submit">Sign in</button>
+        </form>
+        """));
+
+    private static IResult PasswordPage(HttpContext ctx, string? note, int status = 200) => WithStatus(ctx, status, Page(ctx, "Account", $"""
+        <h1>{E(ctx.User.PersonName())}</h1>
+        <h2>Change password</h2>
+        {(note is null ? "" : $"<p class=\"{(status == 200 ? "ok" : "error")}\">{E(note)}</p>")}
+        <form class="stack" method="post" action="/account">
+          {Antiforgery(ctx)}
+          <label>Current password <input name="current" type="password" autocomplete="current-password" required></label>
+          <label>New password <input name="password" type="password" autocomplete="new-password" minlength="{MinPasswordLength}" required></label>
+          <label>Again <input name="confirm" type="password" autocomplete="new-password" required></label>
+          <button type="submit">Change</button>
+        </form>
+        """));
+
+    private static IResult SetupPage(HttpContext ctx, string token, string? error, int status = 200) => WithStatus(ctx, status, Page(ctx, "Set up", $"""
+        <h1>Create the first admin</h1>
+        {(error is null ? "" : $"<p class=\"error\">{E(error)}</p>")}
+        <form class="stack" method="post" action="/setup">
+          {Antiforgery(ctx)}
+          <input type="hidden" name="token" value="{E(token)}">
+          <label>Name <input name="name" autocomplete="username" required></label>
+          <label>Password <input name="password" type="password" autocomplete="new-password" minlength="{MinPasswordLength}" required></label>
+          <label>Again <input name="confirm" type="password" autocomplete="new-password" required></label>
+          <button type="submit">Create</button>
+        </form>
+        """));
+
+    private static IResult WithStatus(HttpContext ctx, int status, IResult page)
+    {
+        ctx.Response.StatusCode = status;
+        return page;
+    }
+}

@@ -1,0 +1,209 @@
+using Microsoft.Data.Sqlite;
+
+namespace Presently.Storage.Sqlite;
+
+/// <summary>
+/// People, enrollment, agent credentials and the audit log in the same SQLite file as the spans.
+/// These writes are rare; each opens its own connection and SQLite serialises them with the ingest writer.
+/// </summary>
+public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
+{
+    private readonly string _connectionString;
+
+    public SqliteAccounts(string databasePath)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(databasePath),
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    // ---- people ----
+
+    public Task<Person?> FindPersonAsync(string name, CancellationToken ct = default) =>
+        QuerySingleAsync("SELECT id, name, role, password_hash FROM persons WHERE name = $p0", ReadPerson, ct, name);
+
+    public Task<Person?> GetPersonAsync(long id, CancellationToken ct = default) =>
+        QuerySingleAsync("SELECT id, name, role, password_hash FROM persons WHERE id = $p0", ReadPerson, ct, id);
+
+    public async Task<IReadOnlyList<Person>> ListPeopleAsync(CancellationToken ct = default) =>
+        await QueryAsync("SELECT id, name, role, password_hash FROM persons ORDER BY name", ReadPerson, ct);
+
+    public async Task<Person> SavePersonAsync(string name, Role role, string? passwordHash, CancellationToken ct = default)
+    {
+        await ExecuteAsync("""
+            INSERT INTO persons(name, role, password_hash, created_ms) VALUES ($p0, $p1, $p2, $p3)
+            ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = coalesce(excluded.password_hash, persons.password_hash)
+            """, ct, name, RoleName(role), passwordHash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        return (await FindPersonAsync(name, ct))!;
+    }
+
+    public Task SetPasswordAsync(long personId, string passwordHash, CancellationToken ct = default) =>
+        ExecuteAsync("UPDATE persons SET password_hash = $p1 WHERE id = $p0", ct, personId, passwordHash);
+
+    public async Task<bool> AnyAdminAsync(CancellationToken ct = default) =>
+        await QuerySingleAsync("SELECT 1 FROM persons WHERE role = 'admin' AND password_hash IS NOT NULL LIMIT 1", r => true, ct);
+
+    public Task<string?> GetSettingAsync(string key, CancellationToken ct = default) =>
+        QuerySingleAsync("SELECT value FROM settings WHERE key = $p0", r => r.GetString(0), ct, key);
+
+    public Task SetSettingAsync(string key, string? value, CancellationToken ct = default) => value is null
+        ? ExecuteAsync("DELETE FROM settings WHERE key = $p0", ct, key)
+        : ExecuteAsync("INSERT INTO settings(key, value) VALUES ($p0, $p1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ct, key, value);
+
+    // ---- enrollment and agents ----
+
+    public async Task<long> CreateCodeAsync(string codeHash, string hint, long personId, string createdBy, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct = default) =>
+        (await QuerySingleAsync("""
+            INSERT INTO enrollment_codes(code_hash, hint, person_id, created_by, created_ms, expires_ms)
+            VALUES ($p0, $p1, $p2, $p3, $p4, $p5) RETURNING id
+            """, r => (long?)r.GetInt64(0), ct, codeHash, hint, personId, createdBy, now.ToUnixTimeMilliseconds(), expires.ToUnixTimeMilliseconds()))!.Value;
+
+    public async Task<IReadOnlyList<EnrollmentCodeInfo>> ListCodesAsync(CancellationToken ct = default) =>
+        await QueryAsync("""
+            SELECT c.id, c.hint, p.name, c.created_by, c.created_ms, c.expires_ms, c.used_ms, c.used_by_agent, c.revoked_ms
+            FROM enrollment_codes c JOIN persons p ON p.id = c.person_id ORDER BY c.created_ms DESC LIMIT 200
+            """, r => new EnrollmentCodeInfo(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), Ms(r.GetInt64(4)), Ms(r.GetInt64(5)),
+                r.IsDBNull(6) ? null : Ms(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : Ms(r.GetInt64(8))), ct);
+
+    public async Task<bool> RevokeCodeAsync(long id, DateTimeOffset now, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE enrollment_codes SET revoked_ms = $p1 WHERE id = $p0 AND revoked_ms IS NULL AND used_ms IS NULL", ct, id, now.ToUnixTimeMilliseconds()) > 0;
+
+    public async Task<(RedeemOutcome Outcome, string? Person)> RedeemCodeAsync(string codeHash, string agentId, string credentialHash, string host, string os, string version, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, ct);
+        var code = await QuerySingleAsync(conn, tx, """
+            SELECT c.id, c.person_id, p.name, c.expires_ms, c.used_ms, c.revoked_ms
+            FROM enrollment_codes c JOIN persons p ON p.id = c.person_id WHERE c.code_hash = $p0
+            """, r => ((long Id, long PersonId, string Person, long Expires, bool Used, bool Revoked)?)(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), !r.IsDBNull(4), !r.IsDBNull(5)), ct, codeHash);
+        if (code is not { } c) return (RedeemOutcome.Unknown, null);
+        if (c.Revoked) return (RedeemOutcome.Revoked, null);
+        if (c.Used) return (RedeemOutcome.Used, null);
+        if (c.Expires <= now.ToUnixTimeMilliseconds()) return (RedeemOutcome.Expired, null);
+
+        var ms = now.ToUnixTimeMilliseconds();
+        await ExecuteAsync(conn, tx, "UPDATE enrollment_codes SET used_ms = $p1, used_by_agent = $p2 WHERE id = $p0", ct, c.Id, ms, agentId);
+        await ExecuteAsync(conn, tx, """
+            INSERT INTO agents(id, person_id, host, os, agent_version, capabilities, first_seen_ms, last_seen_ms, credential_hash)
+            VALUES ($p0, $p1, $p2, $p3, $p4, '', $p5, $p5, $p6)
+            """, ct, agentId, c.PersonId, host, os, version, ms, credentialHash);
+        await tx.CommitAsync(ct);
+        return (RedeemOutcome.Enrolled, c.Person);
+    }
+
+    public Task<AgentCredential?> FindByCredentialAsync(string credentialHash, CancellationToken ct = default) =>
+        QuerySingleAsync("""
+            SELECT a.id, p.name, p.id, a.status FROM agents a JOIN persons p ON p.id = a.person_id WHERE a.credential_hash = $p0
+            """, r => new AgentCredential(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)), ct, credentialHash);
+
+    public async Task<IReadOnlyList<AgentAdminView>> ListAgentsAsync(CancellationToken ct = default) =>
+        await QueryAsync("""
+            SELECT a.id, a.name, p.name, p.id, a.host, a.os, a.agent_version, a.status, a.last_seen_ms, a.clock_offset_ms, a.credential_hash IS NOT NULL
+            FROM agents a JOIN persons p ON p.id = a.person_id WHERE a.status != 'removed' ORDER BY p.name, a.host
+            """, r => new AgentAdminView(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4),
+                r.GetString(5), r.GetString(6), r.GetString(7), Ms(r.GetInt64(8)), r.GetInt64(9), r.GetBoolean(10)), ct);
+
+    public async Task<bool> RenameAsync(string agentId, string? name, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE agents SET name = $p1 WHERE id = $p0", ct, agentId, name) > 0;
+
+    public async Task<bool> ReassignAsync(string agentId, long personId, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE agents SET person_id = $p1 WHERE id = $p0 AND EXISTS (SELECT 1 FROM persons WHERE id = $p1)", ct, agentId, personId) > 0;
+
+    public async Task<bool> SetStatusAsync(string agentId, string status, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE agents SET status = $p1 WHERE id = $p0 AND status != 'removed'", ct, agentId, status) > 0;
+
+    public async Task<bool> RemoveAsync(string agentId, bool deleteData, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct);
+        // Deleted rows are overwritten on disk, not just unlinked: removal must really remove.
+        await ExecuteAsync(conn, null, "PRAGMA secure_delete = ON", ct);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct);
+        int changed;
+        if (deleteData)
+        {
+            await ExecuteAsync(conn, tx, "DELETE FROM spans WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
+            await ExecuteAsync(conn, tx, "UPDATE enrollment_codes SET used_by_agent = NULL WHERE used_by_agent = $p0", ct, agentId);
+            changed = await ExecuteAsync(conn, tx, "DELETE FROM agents WHERE id = $p0", ct, agentId);
+        }
+        else
+        {
+            changed = await ExecuteAsync(conn, tx, "UPDATE agents SET status = 'removed', credential_hash = NULL WHERE id = $p0", ct, agentId);
+        }
+        await tx.CommitAsync(ct);
+        return changed > 0;
+    }
+
+    // ---- audit ----
+
+    public Task WriteAsync(DateTimeOffset at, string actor, string action, string target, string? detail = null, CancellationToken ct = default) =>
+        ExecuteAsync("INSERT INTO audit_log(at_ms, actor, action, target, detail) VALUES ($p0, $p1, $p2, $p3, $p4)", ct,
+            at.ToUnixTimeMilliseconds(), actor, action, target, detail);
+
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, CancellationToken ct = default) =>
+        await QueryAsync($"SELECT at_ms, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT {Math.Clamp(limit, 1, 10_000)}",
+            r => new AuditEntry(Ms(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)), ct);
+
+    // ---- plumbing ----
+
+    private static Person ReadPerson(SqliteDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2) == "admin" ? Role.Admin : Role.Member, r.IsDBNull(3) ? null : r.GetString(3));
+
+    private static string RoleName(Role role) => role == Role.Admin ? "admin" : "member";
+
+    private static DateTimeOffset Ms(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var conn = new SqliteConnection(_connectionString);
+        await conn.OpenAsync(ct);
+        return conn;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var conn = await OpenAsync(ct);
+        return await ExecuteAsync(conn, null, sql, ct, args);
+    }
+
+    private static async Task<int> ExecuteAsync(SqliteConnection conn, SqliteTransaction? tx, string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var cmd = Command(conn, tx, sql, args);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<T?> QuerySingleAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        await using var conn = await OpenAsync(ct);
+        return await QuerySingleAsync(conn, null, sql, read, ct, args);
+    }
+
+    private static async Task<T?> QuerySingleAsync<T>(SqliteConnection conn, SqliteTransaction? tx, string sql, Func<SqliteDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        await using var cmd = Command(conn, tx, sql, args);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? read(r) : default;
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, sql, args);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<T>();
+        while (await r.ReadAsync(ct)) list.Add(read(r));
+        return list;
+    }
+
+    private static SqliteCommand Command(SqliteConnection conn, SqliteTransaction? tx, string sql, object?[] args)
+    {
+        var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        for (var i = 0; i < args.Length; i++) cmd.Parameters.AddWithValue("$p" + i, args[i] ?? DBNull.Value);
+        return cmd;
+    }
+}
