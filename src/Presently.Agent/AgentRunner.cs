@@ -46,8 +46,10 @@ public sealed class AgentRunner
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var server = AgentSettingsLoader.AgentEndpoint(_settings.Server ?? throw new ConfigException("no server: pass --server URL or set Server in the config file"));
-        var token = _settings.Token ?? throw new ConfigException("no credential: set Token in the config file or PRESENTLY_AGENT_TOKEN");
+        var server = AgentSettingsLoader.AgentEndpoint(_settings.Server ?? throw new ConfigException("no server: run `presently-agent enroll --server URL --code CODE` first, or pass --server"));
+        var token = _settings.Token ?? throw new ConfigException("no credential: run `presently-agent enroll --server URL --code CODE` first");
+        var tls = new TlsPolicy(_settings);
+        tls.CheckScheme(server);
         var agentId = AgentIdentity.Resolve(_settings);
         using var journal = OpenJournal();
         var clock = new AgentClock(_time);
@@ -57,7 +59,7 @@ public sealed class AgentRunner
         var pause = new PauseControl(_settings.StateDirectory);
         var hello = new Hello(ProtocolConstants.Version, agentId, Version, Truncate(Environment.MachineName, 255),
             Truncate(RuntimeInformation.OSDescription, 128), [.. _sensor.Capabilities], 0);
-        var uplink = new Uplink.Uplink(new UplinkOptions(server, token, hello, _settings.MaxBackoff), journal, () => clock.NowMs, _log);
+        var uplink = new Uplink.Uplink(new UplinkOptions(server, token, hello, _settings.MaxBackoff, tls), journal, () => clock.NowMs, _log);
 
         _log.Info($"agent {agentId} v{Version} watching with the {_sensor.Name} sensor, sending to {server}; journal in {journal.Directory} holds {journal.SizeBytes} bytes");
         // The sensor waits when the pipeline is behind (its thread has nothing else to do); no sample is dropped.

@@ -14,6 +14,7 @@ internal static class Commands
         try
         {
             var log = new AgentLog(Console.Error, settings.Verbose);
+            Enrollment.CredentialFile.Apply(settings);
             using var sensor = X11ForegroundSensor.Open();
             // SIGTERM (systemd, kill) stops the agent the way Ctrl+C does: the open span is closed and sent.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -37,6 +38,22 @@ internal static class Commands
         {
             Console.Error.WriteLine($"presently-agent: {ex.Message}");
             return 3;
+        }
+    }
+
+    public static async Task<int> EnrollAsync(AgentSettings settings, string server, string code, CancellationToken ct)
+    {
+        try
+        {
+            var credential = await Enrollment.Enroller.EnrollAsync(settings, server, code, ct);
+            Console.WriteLine($"enrolled: this computer is agent {credential.AgentId} of {credential.Person}; credential saved in {Enrollment.CredentialFile.PathIn(settings.StateDirectory)}");
+            Console.WriteLine("start it with: presently-agent run");
+            return 0;
+        }
+        catch (ConfigException ex)
+        {
+            Console.Error.WriteLine($"presently-agent: {ex.Message}");
+            return 2;
         }
     }
 

@@ -8,6 +8,8 @@ var serverOption = new Option<string?>("--server") { Description = "Server addre
 var verboseOption = new Option<bool>("--verbose") { Description = "Log every span change" };
 var forOption = new Option<string?>("--for") { Description = "How long, e.g. 30m, 2h, 1h30m (default: until `resume`)" };
 var jsonOption = new Option<bool>("--json") { Description = "Print the status as JSON" };
+var codeOption = new Option<string>("--code") { Description = "The one-time enrollment code from the server's admin", Required = true };
+var enrollServerOption = new Option<string>("--server") { Description = "Server address, e.g. https://presently.example.com", Required = true };
 
 var run = new Command("run", "Watch this desktop and stream what is in front to the server") { configOption, serverOption, verboseOption };
 run.SetAction((parse, ct) => Guard(() => Load(parse)) is { } settings ? Commands.RunAsync(settings, ct) : Task.FromResult(2));
@@ -21,7 +23,12 @@ resume.SetAction(parse => Guard<int?>(() => Commands.Resume(Load(parse))) ?? 2);
 var status = new Command("status", "Show connection, journal, sensor and pause state of the agent on this computer") { configOption, jsonOption };
 status.SetAction(parse => Guard<int?>(() => Commands.Status(Load(parse), parse.GetValue(jsonOption))) ?? 2);
 
-var root = new RootCommand("Presently agent: reports which app is in front to a Presently server.") { run, pause, resume, status };
+var enroll = new Command("enroll", "Exchange a one-time code for this computer's own credential (kept readable only by you)") { configOption, enrollServerOption, codeOption };
+enroll.SetAction((parse, ct) => Guard(() => Load(parse)) is { } settings
+    ? Commands.EnrollAsync(settings, parse.GetValue(enrollServerOption)!, parse.GetValue(codeOption)!, ct)
+    : Task.FromResult(2));
+
+var root = new RootCommand("Presently agent: reports which app is in front to a Presently server.") { run, enroll, pause, resume, status };
 var result = root.Parse(args);
 if (result.Errors.Count > 0)
 {
@@ -35,8 +42,8 @@ return await result.InvokeAsync(new InvocationConfiguration { ProcessTermination
 
 AgentSettings Load(ParseResult parse) => AgentSettingsLoader.Load(parse.GetValue(configOption), new Dictionary<string, string?>
 {
-    ["Server"] = parse.GetValue(serverOption),
-    ["Verbose"] = parse.GetValue(verboseOption) ? "true" : null,
+    ["Server"] = parse.CommandResult.Command == run ? parse.GetValue(serverOption) : null,
+    ["Verbose"] = parse.CommandResult.Command == run && parse.GetValue(verboseOption) ? "true" : null,
 });
 
 // A setting that is wrong is one line on stderr and exit code 2, never a stack trace.

@@ -10,8 +10,17 @@ public sealed class AgentSettings
     /// <summary>Server address: http(s)://host:port or ws(s)://host:port/agent/v1.</summary>
     public string? Server { get; set; }
 
-    /// <summary>The agent's credential, sent as a bearer token.</summary>
+    /// <summary>The agent's credential, sent as a bearer token. Normally `enroll` stores it in StateDirectory/credential.json.</summary>
     public string? Token { get; set; }
+
+    /// <summary>SHA-256 fingerprint of the server's certificate (hex, colons allowed) for self-signed setups.</summary>
+    public string? ServerCertificateSha256 { get; set; }
+
+    /// <summary>A PEM file of CA certificates to trust for the server instead of the system store.</summary>
+    public string? ServerCaFile { get; set; }
+
+    /// <summary>Allow plain http:// / ws:// to a host that is not this computer. Off: credentials and titles never cross a network in clear.</summary>
+    public bool AllowInsecure { get; set; }
 
     /// <summary>This computer's agent id; generated and kept in <see cref="StateDirectory"/> when not set.</summary>
     public string? AgentId { get; set; }

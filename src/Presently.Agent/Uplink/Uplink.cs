@@ -5,7 +5,7 @@ using Presently.Protocol;
 
 namespace Presently.Agent.Uplink;
 
-public sealed record UplinkOptions(Uri Server, string Token, Hello Hello, TimeSpan MaxBackoff);
+public sealed record UplinkOptions(Uri Server, string Token, Hello Hello, TimeSpan MaxBackoff, TlsPolicy? Tls = null);
 
 /// <summary>
 /// Streams pending span records to the server over one WebSocket, and reconnects with exponential
@@ -47,11 +47,14 @@ public sealed class Uplink
             }
             catch (Exception ex) when (ex is WebSocketException or IOException or HttpRequestException or OperationCanceledException or ProtocolViolation)
             {
-                Status.LastError = ex is WebSocketException { InnerException: { } inner } ? inner.Message : ex.Message;
+                Status.LastError = _options.Tls?.LastRefusal is { } refusal && ex is WebSocketException ? $"refused the server: {refusal}"
+                    : ex is WebSocketException { InnerException: { } inner } ? inner.Message : ex.Message;
                 _log.Warn($"connection to {_options.Server} failed: {Status.LastError}");
             }
             if (Status.State != ConnectionState.Refused) Status.State = ConnectionState.Disconnected;
             if (welcomed) backoff = InitialBackoff;
+            // Refused (bad credential, blocked): retrying fast cannot help; an admin has to act.
+            if (Status.State == ConnectionState.Refused) backoff = _options.MaxBackoff;
 
             var delay = backoff * (0.5 + Random.Shared.NextDouble());
             _log.Info($"reconnecting in {delay.TotalSeconds:0.0} s");
@@ -89,6 +92,7 @@ public sealed class Uplink
         socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
         socket.Options.CollectHttpResponseDetails = true;
+        if (_options.Tls is { } tls) socket.Options.RemoteCertificateValidationCallback = tls.Validate;
         try
         {
             await socket.ConnectAsync(_options.Server, ct);
@@ -207,7 +211,7 @@ public sealed class Uplink
             {
                 var status = frames.Socket.CloseStatus;
                 _log.Info($"server closed the connection: {(int?)status} {frames.Socket.CloseStatusDescription}");
-                if ((int?)status == CloseCodes.Blocked) Status.State = ConnectionState.Refused;
+                if ((int?)status is CloseCodes.Blocked or CloseCodes.Removed) Status.State = ConnectionState.Refused;
                 return null;
             }
             if (outcome != ReceiveOutcome.Frame) throw new ProtocolViolation($"bad frame from server: {outcome}");

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Presently.Protocol;
 using Presently.Server.Ingest;
@@ -164,12 +165,17 @@ public sealed class AgentSession
     {
         var writer = _services.GetRequiredService<IngestWriter>();
         var live = _services.GetRequiredService<LiveState>();
+        var limits = _services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        // Over its rate an agent is not refused but read more slowly: TCP backpressure paces it.
+        using var frameRate = Bucket(limits.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
+        using var spanRate = Bucket(Math.Max(limits.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
         var commits = Channel.CreateBounded<(Task Commit, SpanRecord[] Spans)>(MaxInFlightBatches);
         var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, live, ct);
         try
         {
             while (await ReceiveMessageAsync(ct) is { } message)
             {
+                using var frameLease = await frameRate.AcquireAsync(1, ct);
                 if (message is not SpanBatch batch)
                 {
                     await _frames.SendAsync(new ErrorMessage(ErrorCodes.UnexpectedMessage, $"{message.GetType().Name} is not expected from an agent", 0), ct);
@@ -186,6 +192,7 @@ public sealed class AgentSession
                     continue;
                 }
                 if (batch.Spans.Length == 0) continue;
+                using var spanLease = await spanRate.AcquireAsync(batch.Spans.Length, ct);
                 var commit = writer.CommitAsync(new IngestBatch(agentId, batch.Spans), ct);
                 await commits.Writer.WriteAsync((commit, batch.Spans), ct);
             }
@@ -196,6 +203,16 @@ public sealed class AgentSession
             await acks;
         }
     }
+
+    private static TokenBucketRateLimiter Bucket(int perSecond, int burstSeconds, int queue) => new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = (int)Math.Min(int.MaxValue, (long)perSecond * burstSeconds),
+        TokensPerPeriod = Math.Max(1, perSecond / 10),
+        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+        QueueLimit = queue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
 
     private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task Commit, SpanRecord[] Spans)> commits, LiveState live, CancellationToken ct)
     {
