@@ -19,7 +19,8 @@ public static class ServerCommands
     {
         var (options, rest) = Split(args);
         var app = PresentlyServer.Build(rest);
-        await app.InitializeAsync();
+        // Only the store: a running server's setup link must stay valid.
+        await app.Services.GetRequiredService<ISpanStore>().InitializeAsync();
         var services = app.Services;
         switch (verb)
         {

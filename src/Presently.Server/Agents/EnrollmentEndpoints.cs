@@ -34,7 +34,7 @@ public static class EnrollmentEndpoints
             }
             await audit.WriteAsync(now, person!, "enrolled agent", agentId, $"{host} ({os}) with code {code[..4]}…");
             return TypedResults.Ok(new EnrollResponse(agentId, secret, person!));
-        }).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(AuthSetup.AuthRateLimit).WithMetadata(new RequestSizeLimitAttribute(4096));
+        }).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(AuthSetup.EnrollRateLimit).WithMetadata(new RequestSizeLimitAttribute(4096));
         return app;
     }
 

@@ -14,6 +14,7 @@ namespace Presently.Server.Auth;
 public static class AuthSetup
 {
     public const string AuthRateLimit = "auth";
+    public const string EnrollRateLimit = "enroll";
 
     public static void AddPresentlyAuth(this WebApplicationBuilder builder)
     {
@@ -44,12 +45,9 @@ public static class AuthSetup
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(AuthRateLimit, ctx =>
-            {
-                var perMinute = ctx.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.AuthAttemptsPerMinute;
-                return RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-            });
+            // Separate budgets, so guessing codes cannot lock people out of signing in (and the reverse).
+            o.AddPolicy(AuthRateLimit, PerAddressPerMinute);
+            o.AddPolicy(EnrollRateLimit, PerAddressPerMinute);
         });
         builder.Services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
@@ -71,6 +69,13 @@ public static class AuthSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+    }
+
+    private static RateLimitPartition<string> PerAddressPerMinute(HttpContext ctx)
+    {
+        var perMinute = ctx.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.AuthAttemptsPerMinute;
+        return RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
     }
 
     private static Task Deny(RedirectContext<CookieAuthenticationOptions> ctx, int status)

@@ -134,6 +134,8 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
             changed = await ExecuteAsync(conn, tx, "UPDATE agents SET status = 'removed', credential_hash = NULL WHERE id = $p0", ct, agentId);
         }
         await tx.CommitAsync(ct);
+        // The write-ahead log still holds the deleted pages' old contents; fold it in and truncate it.
+        if (deleteData) await ExecuteAsync(conn, null, "PRAGMA wal_checkpoint(TRUNCATE)", ct);
         return changed > 0;
     }
 
