@@ -1,0 +1,96 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Presently.Storage;
+using Presently.Tests.Fixtures;
+
+namespace Presently.Tests.Security;
+
+/// <summary>
+/// Walks every endpoint the server maps, with no session, as a member and as an admin, and checks
+/// that each is refused or allowed as its access level says. A new endpoint without a level fails here.
+/// </summary>
+public sealed class RoleMatrixTests : IAsyncLifetime
+{
+    private enum Level { Public, Agent, Member, Admin }
+
+    private static readonly Dictionary<string, Level> Levels = new()
+    {
+        ["/healthz"] = Level.Public,
+        ["/login"] = Level.Public,
+        ["/setup"] = Level.Public,
+        ["/denied"] = Level.Public,
+        ["/api/v1/enroll"] = Level.Public,
+        ["/agent/v1"] = Level.Agent,
+        ["/"] = Level.Member,
+        ["/board/ws"] = Level.Member,
+        ["/reports"] = Level.Member,
+        ["/api/v1/report"] = Level.Member,
+        ["/api/v1/agents"] = Level.Member,
+        ["/account"] = Level.Member,
+        ["/logout"] = Level.Member,
+    };
+
+    private ServerHost _server = null!;
+
+    public async ValueTask InitializeAsync() => _server = await ServerHost.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    private static Level LevelOf(string pattern) =>
+        pattern.StartsWith("/admin", StringComparison.Ordinal) ? Level.Admin
+        : Levels.TryGetValue(pattern, out var level) ? level
+        : throw new Xunit.Sdk.XunitException($"endpoint {pattern} has no access level in RoleMatrixTests: decide who may use it");
+
+    private static string Concrete(string pattern) => pattern.Replace("{id:long}", "999", StringComparison.Ordinal).Replace("{id}", "no-such-agent", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Every_endpoint_checks_the_role()
+    {
+        var endpoints = _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => (Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]))
+            .SelectMany(e => e.Methods.Select(m => (e.Pattern, Method: m)))
+            .Distinct()
+            .ToList();
+        Assert.True(endpoints.Count > 20, $"only {endpoints.Count} endpoints found");
+
+        var failures = new List<string>();
+        var member = await _server.Services.GetRequiredService<IAccountStore>().SavePersonAsync("matrix-member", Role.Member, null);
+        foreach (var (pattern, method) in endpoints)
+        {
+            var level = LevelOf(pattern);
+            foreach (var role in new[] { "none", "member", "admin" })
+            {
+                using var session = role switch
+                {
+                    "none" => WebSession.Anonymous(_server.BaseUri),
+                    "member" => await _server.SignInAsync(member.Name, Role.Member),
+                    _ => await _server.SignInAsync("matrix-admin", Role.Admin),
+                };
+                var url = Concrete(pattern);
+                var response = method == "GET"
+                    ? await session.Http.GetAsync(url)
+                    : await session.PostFormAsync(role == "none" ? "/login" : "/account", url, []);
+                var status = (int)response.StatusCode;
+                var location = response.Headers.Location?.OriginalString ?? "";
+                var denied = status is 401 or 403 || location.StartsWith("/login", StringComparison.Ordinal) || location.StartsWith("/denied", StringComparison.Ordinal)
+                    || location.Contains("/login?", StringComparison.Ordinal) || location.Contains("/denied?", StringComparison.Ordinal);
+                var shouldDeny = level switch
+                {
+                    Level.Public => false,
+                    Level.Agent => true, // agents authenticate with a bearer credential, never with a session
+                    Level.Member => role == "none",
+                    _ => role != "admin",
+                };
+                // Signing out ends at the sign-in page; the "denied" page says 403 to everyone by design.
+                if (pattern == "/logout" && role != "none" && status == 302 && location == "/login") continue;
+                if (pattern == "/denied") continue;
+                // Public endpoints may still answer 401 to a wrong password or code; only their refusal of a session matters.
+                if (level == Level.Public && denied && status == 401 && method == "POST") continue;
+                if (denied != shouldDeny) failures.Add($"{method} {pattern} as {role}: {status} {location} (expected {(shouldDeny ? "refused" : "allowed")})");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}
