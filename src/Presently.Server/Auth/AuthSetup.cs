@@ -49,14 +49,22 @@ public static class AuthSetup
             o.AddPolicy(AuthRateLimit, PerAddressPerMinute);
             o.AddPolicy(EnrollRateLimit, PerAddressPerMinute);
         });
-        builder.Services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        builder.Services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.ExcludedHosts.Clear(); // only ever sent over HTTPS, where it is right for loopback too
+        });
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            // With no known proxy the framework would believe any sender, so forwarded headers are
+            // honoured only when proxies are configured, and only from them.
+            var proxies = (builder.Configuration.GetSection("Presently:KnownProxies").Get<string[]>() ?? [])
+                .Select(p => IPAddress.TryParse(p, out var ip) ? ip : null).OfType<IPAddress>().ToList();
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
-            foreach (var proxy in builder.Configuration.GetSection("Presently:KnownProxies").Get<string[]>() ?? [])
-                if (IPAddress.TryParse(proxy, out var ip)) o.KnownProxies.Add(ip);
+            foreach (var ip in proxies) o.KnownProxies.Add(ip);
+            o.ForwardedHeaders = proxies.Count == 0 ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
         });
     }
 

@@ -48,7 +48,7 @@ public sealed class ServerHost : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
-    public Uri AgentUri => new UriBuilder(BaseUri) { Scheme = "ws", Path = "/agent/v1" }.Uri;
+    public Uri AgentUri => new UriBuilder(BaseUri) { Scheme = BaseUri.Scheme == "https" ? "wss" : "ws", Path = "/agent/v1" }.Uri;
 
     public string DataDirectory { get; }
 
