@@ -129,15 +129,17 @@ public static class ReplayBenchmark
 
         var clock = Stopwatch.StartNew();
         var streaming = Task.Run(() => uplink.RunAsync(stop.Token));
-        var (reportAt, reportedSeq, reportedTime) = (TimeSpan.FromSeconds(5), 0L, TimeSpan.Zero);
+        var (reportAt, reportedSeq, reportedTime, reported) = (TimeSpan.FromSeconds(5), 0L, TimeSpan.Zero, timed.Snapshot());
         // Polling every 10 ms adds at most ~10 ms to a run of many seconds.
         while (journal.AckedSeq < last && clock.Elapsed < timeout && uplink.Status.State != ConnectionState.Refused && !streaming.IsCompleted)
         {
             await Task.Delay(10);
             if (clock.Elapsed < reportAt) continue;
-            var acked = journal.AckedSeq;
-            Console.WriteLine($"  {clock.Elapsed.TotalSeconds,6:0.0} s  acked {acked,10:N0}  last 5 s: {(acked - reportedSeq) / (clock.Elapsed - reportedTime).TotalSeconds,9:N0} records/s");
-            (reportAt, reportedSeq, reportedTime) = (reportAt + TimeSpan.FromSeconds(5), acked, clock.Elapsed);
+            // Per interval, to tell a slow start (JIT, small group commits) from a slowdown as the tables grow.
+            var (acked, now) = (journal.AckedSeq, timed.Snapshot());
+            var interval = now - reported;
+            Console.WriteLine($"  {clock.Elapsed.TotalSeconds,6:0.0} s  acked {acked,10:N0}  last 5 s: {(acked - reportedSeq) / (clock.Elapsed - reportedTime).TotalSeconds,8:N0} records/s, {interval}");
+            (reportAt, reportedSeq, reportedTime, reported) = (reportAt + TimeSpan.FromSeconds(5), acked, clock.Elapsed, now);
         }
         clock.Stop();
         var done = journal.AckedSeq >= last;
@@ -155,7 +157,8 @@ public static class ReplayBenchmark
         Console.WriteLine($"store commits:      {timed.Commits:N0} group commits of {timed.Batches / (double)timed.Commits:0.0} batches / {timed.Spans / (double)timed.Commits:N0} spans on average");
         Console.WriteLine($"time in commits:    {timed.CommitTime.TotalSeconds:0.000} s = {timed.CommitTime / clock.Elapsed:P0} of the replay; " +
                           $"mean {timed.CommitTime.TotalMilliseconds / timed.Commits:0.00} ms, max {timed.MaxCommitTime.TotalMilliseconds:0.0} ms per commit");
-        Console.WriteLine($"process:            {used.Describe(clock.Elapsed)}");
+        Console.WriteLine($"CPU and GC:         {used.Describe(clock.Elapsed)}");
+        Console.WriteLine($"other load:         {used.DescribeOthers(clock.Elapsed)}");
         return (clock.Elapsed, true);
     }
 

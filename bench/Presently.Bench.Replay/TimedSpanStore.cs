@@ -27,6 +27,8 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
 
     public long Spans => Interlocked.Read(ref _spans);
 
+    public CommitStats Snapshot() => new(Commits, Batches, Spans, CommitTime);
+
     public async Task CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
@@ -52,4 +54,15 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
     public Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default) => inner.GetSpansAsync(agentId, ct);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>Commit counters at one moment; subtract two to describe the interval between them.</summary>
+public readonly record struct CommitStats(long Commits, long Batches, long Spans, TimeSpan Time)
+{
+    public static CommitStats operator -(CommitStats a, CommitStats b) =>
+        new(a.Commits - b.Commits, a.Batches - b.Batches, a.Spans - b.Spans, a.Time - b.Time);
+
+    public override string ToString() => Commits == 0
+        ? "no commits"
+        : $"{Commits,4} commits of {Spans / (double)Commits,6:N0} spans, {Time.TotalMilliseconds / Commits,6:0.0} ms each ({Time.TotalSeconds:0.0} s busy)";
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Presently.Server.Admin;
 using Presently.Server.Agents;
@@ -41,6 +42,9 @@ public static class PresentlyServer
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddProblemDetails();
+        // Sign-in cookies and antiforgery tokens stay valid across restarts: keys live with the data.
+        builder.Services.AddDataProtection().SetApplicationName("presently")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory, "keys")));
         builder.AddPresentlyAuth();
         configure?.Invoke(builder);
 

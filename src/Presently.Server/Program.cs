@@ -3,7 +3,9 @@ using Presently.Server;
 
 try
 {
-    if (args.Length > 0 && ServerCommands.Verbs.Contains(args[0])) return await ServerCommands.RunAsync(args[0], args[1..], Console.Out);
+    // A verb may come anywhere, so scripts can put the shared settings first.
+    if (args.FirstOrDefault(a => ServerCommands.Verbs.Contains(a)) is { } verb)
+        return await ServerCommands.RunAsync(verb, [.. args.Where(a => a != verb)], Console.Out);
 
     var app = PresentlyServer.Build(args);
     var setupToken = await app.InitializeAsync();
