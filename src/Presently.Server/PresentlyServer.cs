@@ -43,8 +43,7 @@ public static class PresentlyServer
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddProblemDetails();
         // Sign-in cookies and antiforgery tokens stay valid across restarts: keys live with the data.
-        builder.Services.AddDataProtection().SetApplicationName("presently")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory, "keys")));
+        builder.Services.AddDataProtection().SetApplicationName("presently").PersistKeysToFileSystem(KeysDirectory(builder.Configuration));
         builder.AddPresentlyAuth();
         configure?.Invoke(builder);
 
@@ -60,6 +59,15 @@ public static class PresentlyServer
         app.MapReports();
         app.MapAdmin();
         return app;
+    }
+
+    /// <summary>The signing keys are secrets: their folder is readable by the server's user only.</summary>
+    private static DirectoryInfo KeysDirectory(IConfiguration configuration)
+    {
+        var path = Path.Combine(configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory, "keys");
+        return OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(path)
+            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>

@@ -62,8 +62,6 @@ public sealed class ServerOptions
     /// <summary>Origins (scheme://host:port) browsers may open the board WebSocket from, besides the server's own.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
-    public OidcOptions? Oidc { get; set; }
-
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
 
     private static string DefaultDataDirectory()
@@ -74,18 +72,4 @@ public sealed class ServerOptions
             : xdg;
         return Path.Combine(root, "presently");
     }
-}
-
-/// <summary>Optional OpenID Connect sign-in (docs/deploy.md). People are matched by the claim named in <see cref="NameClaim"/>.</summary>
-public sealed class OidcOptions
-{
-    [Required, Url]
-    public string Authority { get; set; } = "";
-
-    [Required]
-    public string ClientId { get; set; } = "";
-
-    public string? ClientSecret { get; set; }
-
-    public string NameClaim { get; set; } = "preferred_username";
 }
