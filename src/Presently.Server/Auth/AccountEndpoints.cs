@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Presently.Server.Options;
 using Presently.Storage;
 using static Presently.Server.Html.Html;
 
@@ -17,7 +19,12 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/login", (HttpContext ctx, string? returnUrl) => LoginPage(ctx, returnUrl, null)).AllowAnonymous();
+        app.MapGet("/login", (HttpContext ctx, string? returnUrl, string? error) =>
+            LoginPage(ctx, returnUrl, error == "sso" ? "Single sign-on did not sign you in: ask an admin to add you under the same name." : null)).AllowAnonymous();
+
+        app.MapGet("/login/oidc", (HttpContext ctx, string? returnUrl, IOptions<ServerOptions> options) => options.Value.Oidc.Enabled
+            ? Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OidcSetup.Scheme])
+            : Results.NotFound()).AllowAnonymous();
 
         app.MapPost("/login", async (HttpContext ctx, [FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
             IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
@@ -113,6 +120,8 @@ public static class AccountEndpoints
           <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
           <button type="submit">Sign in</button>
         </form>
+        {(ctx.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.Oidc is { Enabled: true } oidc
+            ? $"<p><a class=\"sso\" href=\"/login/oidc?returnUrl={Uri.EscapeDataString(IsLocal(returnUrl) ? returnUrl! : "/")}\">Sign in with {E(oidc.DisplayName)}</a></p>" : "")}
         """));
 
     private static IResult PasswordPage(HttpContext ctx, string? note, int status = 200) => WithStatus(ctx, status, Page(ctx, "Account", $"""

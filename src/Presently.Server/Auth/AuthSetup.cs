@@ -18,7 +18,9 @@ public static class AuthSetup
 
     public static void AddPresentlyAuth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);
+        authentication.AddPresentlyOidc(builder.Configuration);
+        authentication.AddCookie(o =>
         {
             o.LoginPath = "/login";
             o.LogoutPath = "/logout";

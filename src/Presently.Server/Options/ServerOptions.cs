@@ -62,6 +62,9 @@ public sealed class ServerOptions
     /// <summary>Origins (scheme://host:port) browsers may open the board WebSocket from, besides the server's own.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>Optional OpenID Connect sign-in; off unless <see cref="OidcOptions.Authority"/> is set. See docs/deploy.md.</summary>
+    public OidcOptions Oidc { get; set; } = new();
+
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
 
     private static string DefaultDataDirectory()
@@ -73,3 +76,23 @@ public sealed class ServerOptions
         return Path.Combine(root, "presently");
     }
 }
+
+/// <summary>
+/// Sign-in through an OpenID Connect provider (authorization code flow with PKCE). It signs in
+/// people who already exist here, matched by the claim <see cref="NameClaim"/>; it creates no one.
+/// </summary>
+public sealed class OidcOptions
+{
+    public string? Authority { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? ClientSecret { get; set; }
+
+    public string NameClaim { get; set; } = "preferred_username";
+
+    public string DisplayName { get; set; } = "single sign-on";
+
+    public bool Enabled => !string.IsNullOrEmpty(Authority);
+}
+

@@ -19,6 +19,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
     {
         ["/healthz"] = Level.Public,
         ["/login"] = Level.Public,
+        ["/login/oidc"] = Level.Public,
         ["/setup"] = Level.Public,
         ["/denied"] = Level.Public,
         ["/api/v1/enroll"] = Level.Public,
