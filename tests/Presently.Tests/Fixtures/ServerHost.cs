@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Presently.Server;
 using Presently.Storage;
@@ -36,6 +37,17 @@ public sealed class ServerHost : IAsyncDisposable
     public HttpClient Http => Admin.Http;
 
     public WebSession Admin { get; private set; } = null!;
+
+    /// <summary>Enrolls an agent for <paramref name="person"/> the way `presently-agent enroll` does; returns its id and secret.</summary>
+    public async Task<(string AgentId, string Token)> EnrollAsync(string person, string host = "laptop")
+    {
+        var (code, _) = await Services.GetRequiredService<Presently.Server.Agents.EnrollmentCodes>().CreateAsync(person, "test", TimeSpan.FromHours(1));
+        using var anonymous = WebSession.Anonymous(BaseUri);
+        var response = await anonymous.Http.PostAsJsonAsync("/api/v1/enroll", new { code, host, os = "Linux", agentVersion = "1" });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return (body.GetProperty("agentId").GetString()!, body.GetProperty("credential").GetString()!);
+    }
 
     /// <summary>Creates (or updates) a person with a password and signs them in.</summary>
     public async Task<WebSession> SignInAsync(string name, Role role, string password = "member-password-123")

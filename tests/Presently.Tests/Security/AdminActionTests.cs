@@ -19,18 +19,7 @@ public sealed class AdminActionTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
-    /// <summary>Enrolls an agent the way `presently-agent enroll` does and returns its id and secret.</summary>
-    private async Task<(string AgentId, string Token)> EnrollAsync(string person)
-    {
-        var codes = _server.Services.GetRequiredService<EnrollmentCodes>();
-        var (code, _) = await codes.CreateAsync(person, "test", TimeSpan.FromHours(1));
-        using var anonymous = WebSession.Anonymous(_server.BaseUri);
-        var response = await anonymous.Http.PostAsync("/api/v1/enroll", JsonContent(new { code, host = "laptop", os = "Linux", agentVersion = "1" }));
-        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        return (body.GetProperty("agentId").GetString()!, body.GetProperty("credential").GetString()!);
-    }
-
-    private static StringContent JsonContent(object o) => new(System.Text.Json.JsonSerializer.Serialize(o), Encoding.UTF8, "application/json");
+    private Task<(string AgentId, string Token)> EnrollAsync(string person) => _server.EnrollAsync(person);
 
     private async Task<TestAgentClient> ConnectAsync(string agentId, string token)
     {
