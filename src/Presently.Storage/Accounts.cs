@@ -54,6 +54,8 @@ public interface IAgentRegistry
     /// <summary>Atomically uses the code and creates the agent with its credential hash.</summary>
     Task<(RedeemOutcome Outcome, string? Person)> RedeemCodeAsync(string codeHash, string agentId, string credentialHash, string host, string os, string version, DateTimeOffset now, CancellationToken ct = default);
     Task<AgentCredential?> FindByCredentialAsync(string credentialHash, CancellationToken ct = default);
+    /// <summary>active, blocked or removed; null for an agent never seen.</summary>
+    Task<string?> GetStatusAsync(string agentId, CancellationToken ct = default);
     Task<IReadOnlyList<AgentAdminView>> ListAgentsAsync(CancellationToken ct = default);
     Task<bool> RenameAsync(string agentId, string? name, CancellationToken ct = default);
     Task<bool> ReassignAsync(string agentId, long personId, CancellationToken ct = default);

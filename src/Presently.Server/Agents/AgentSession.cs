@@ -119,6 +119,13 @@ public sealed class AgentSession
         var verdict = IngestValidator.Check(hello);
         if (verdict.Ok && _principal.AgentId is { } enrolled && enrolled != hello.AgentId)
             verdict = new IngestValidator.Verdict(ErrorCodes.InvalidHello, "the agent id does not match this credential");
+        // The shared development credential names its agent in Hello, so its block is checked here.
+        if (verdict.Ok && _principal.AgentId is null
+            && await _services.GetRequiredService<IAgentRegistry>().GetStatusAsync(hello.AgentId, ct) is "blocked" or "removed")
+        {
+            await _frames.FailAsync(ErrorCodes.InvalidHello, "this agent is blocked", CloseCodes.Blocked, ct);
+            return null;
+        }
         if (!verdict.Ok)
         {
             var close = verdict.Code == ErrorCodes.UnsupportedVersion ? CloseCodes.UnsupportedVersion : CloseCodes.PolicyViolation;

@@ -51,6 +51,17 @@ public static class AccountEndpoints
 
         app.MapGet("/account", (HttpContext ctx) => PasswordPage(ctx, null)).RequireAuthorization(Policies.Member);
 
+        app.MapGet("/account/agents", async (HttpContext ctx, IAgentRegistry registry) =>
+        {
+            var mine = (await registry.ListAgentsAsync()).Where(a => a.PersonId == ctx.User.PersonId()).ToList();
+            var rows = string.Concat(mine.Select(a => $"<tr><td>{E(a.Name ?? a.Host)}</td><td>{E(a.Os)}</td><td>{E(a.Version)}</td><td>{E(a.Status)}</td><td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))} UTC</td></tr>"));
+            return Page(ctx, "My agents", $"""
+                <h1>My agents</h1>
+                {(mine.Count == 0 ? "<p class=\"empty\">No computer of yours is enrolled. Ask an admin for an enrollment code.</p>" : "")}
+                <table class="admin" id="my-agents"><thead><tr><th>Computer</th><th>OS</th><th>Version</th><th>State</th><th>Last seen</th></tr></thead><tbody>{rows}</tbody></table>
+                """);
+        }).RequireAuthorization(Policies.Member);
+
         app.MapPost("/account", async (HttpContext ctx, [FromForm] string? current, [FromForm] string? password, [FromForm] string? confirm,
             IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
         {
@@ -126,6 +137,7 @@ public static class AccountEndpoints
 
     private static IResult PasswordPage(HttpContext ctx, string? note, int status = 200) => WithStatus(ctx, status, Page(ctx, "Account", $"""
         <h1>{E(ctx.User.PersonName())}</h1>
+        <p><a href="/account/agents">My agents</a></p>
         <h2>Change password</h2>
         {(note is null ? "" : $"<p class=\"{(status == 200 ? "ok" : "error")}\">{E(note)}</p>")}
         <form class="stack" method="post" action="/account">

@@ -100,6 +100,9 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
             SELECT a.id, p.name, p.id, a.status FROM agents a JOIN persons p ON p.id = a.person_id WHERE a.credential_hash = $p0
             """, r => new AgentCredential(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)), ct, credentialHash);
 
+    public Task<string?> GetStatusAsync(string agentId, CancellationToken ct = default) =>
+        QuerySingleAsync("SELECT status FROM agents WHERE id = $p0", r => r.GetString(0), ct, agentId);
+
     public async Task<IReadOnlyList<AgentAdminView>> ListAgentsAsync(CancellationToken ct = default) =>
         await QueryAsync("""
             SELECT a.id, a.name, p.name, p.id, a.host, a.os, a.agent_version, a.status, a.last_seen_ms, a.clock_offset_ms, a.credential_hash IS NOT NULL

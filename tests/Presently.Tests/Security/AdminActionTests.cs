@@ -71,6 +71,18 @@ public sealed class AdminActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blocked_agent_on_the_development_credential_is_refused_at_Hello()
+    {
+        var (agent, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "dev-blocked");
+        await agent.DisposeAsync();
+        await _server.Admin.PostFormAsync("/admin/agents", "/admin/agents/dev-blocked/block", []);
+        await using var again = await TestAgentClient.ConnectAsync(_server.AgentUri);
+        await again.SendAsync(TestAgentClient.NewHello("dev-blocked"));
+        Assert.IsType<ErrorMessage>(await again.ReceiveAsync());
+        Assert.Equal(CloseCodes.Blocked, await again.WaitForCloseAsync());
+    }
+
+    [Fact]
     public async Task Removing_with_delete_really_deletes_and_revokes()
     {
         var (id, token) = await EnrollAsync("hank");

@@ -75,8 +75,18 @@ public sealed class BrowserSecurityTests : IAsyncLifetime
         Assert.Equal(["mia"], detail.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("person").GetString()));
         var totals = await mia.Http.GetFromJsonAsync<JsonElement>($"/api/v1/report?from={from}&groupBy=person");
         Assert.Equal(["mia", "noah"], totals.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("person").GetString()).Order());
-        Assert.DoesNotContain("NoahSecretApp", await mia.Http.GetStringAsync("/reports?range=today&tz=UTC"));
-        Assert.Contains("NoahSecretApp", await _server.Http.GetStringAsync("/reports?range=today&tz=UTC"));
+        Assert.DoesNotContain("NoahSecretApp", await mia.Http.GetStringAsync("/reports?range=7d&tz=UTC"));
+        Assert.Contains("NoahSecretApp", await _server.Http.GetStringAsync("/reports?range=7d&tz=UTC"));
+
+        // Their own agents, and no one else's.
+        var (miaAgent, _) = await _server.EnrollAsync("mia", "mia-laptop");
+        var (noahAgent, _) = await _server.EnrollAsync("noah", "noah-laptop");
+        var mine = await mia.Http.GetStringAsync("/account/agents");
+        Assert.Contains("mia-laptop", mine);
+        Assert.DoesNotContain("noah-laptop", mine);
+        var json = await mia.Http.GetStringAsync("/api/v1/agents");
+        Assert.Contains(miaAgent, json);
+        Assert.DoesNotContain(noahAgent, json);
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/api/v1/report"] = Level.Member,
         ["/api/v1/agents"] = Level.Member,
         ["/account"] = Level.Member,
+        ["/account/agents"] = Level.Member,
         ["/logout"] = Level.Member,
     };
 
