@@ -11,6 +11,7 @@ namespace Presently.Tests.EndToEnd;
 /// The whole path on real components: Xvfb + openbox with xterms as apps, the real agent process,
 /// the real server on 127.0.0.1 with SQLite, and the board in headless Chromium.
 /// </summary>
+[Collection(TimingSensitive.Name)]
 public sealed class BoardEndToEndTests
 {
     private const string XssTitle = "<img src=x onerror=alert(1)>";

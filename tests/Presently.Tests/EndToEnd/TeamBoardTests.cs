@@ -5,6 +5,7 @@ using Presently.Tests.Fixtures;
 namespace Presently.Tests.EndToEnd;
 
 /// <summary>A board with several people in every state, in headless Chromium; saves board-team.png and report.png.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class TeamBoardTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Presently.Tests.Fixtures;
 namespace Presently.Tests.Faults;
 
 /// <summary>The real agent process on a real X desktop: SIGKILL, a torn journal, logind sleep and lock, pause.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class AgentProcessTests : IAsyncLifetime
 {
     private readonly TempDirectory _home = new();

@@ -11,6 +11,7 @@ using Presently.Tests.Fixtures;
 namespace Presently.Tests.Security;
 
 /// <summary>Block, unblock, rename, reassign and remove, as an admin does them through the pages.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class AdminActionTests : IAsyncLifetime
 {
     private ServerHost _server = null!;

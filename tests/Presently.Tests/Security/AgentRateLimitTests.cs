@@ -5,6 +5,7 @@ using Presently.Tests.Fixtures;
 namespace Presently.Tests.Security;
 
 /// <summary>An agent over its span rate is read more slowly, not refused: everything still arrives.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class AgentRateLimitTests
 {
     [Fact]

@@ -11,6 +11,7 @@ using Presently.Tests.Fixtures;
 namespace Presently.Tests.Security;
 
 /// <summary>What a browser may do: sessions on the board socket, Origin, antiforgery, CSP, hostile titles, who sees whose hours.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class BrowserSecurityTests : IAsyncLifetime
 {
     private ServerHost _server = null!;
