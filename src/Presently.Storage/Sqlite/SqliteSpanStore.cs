@@ -102,13 +102,13 @@ public sealed class SqliteSpanStore : ISpanStore
             // A version with a lower seq than the stored one is an old replay: it must not win.
             upsert.CommandText = """
                 INSERT INTO spans(agent_key, span_id, seq, start_ms, end_ms, state, app, title, context)
-                VALUES ((SELECT key FROM agents WHERE id = $agent), $span, $seq, $start, $end, $state, $app, $title, $context)
+                VALUES ($key, $span, $seq, $start, $end, $state, $app, $title, $context)
                 ON CONFLICT(agent_key, span_id) DO UPDATE SET
                     seq = excluded.seq, start_ms = excluded.start_ms, end_ms = excluded.end_ms, state = excluded.state,
                     app = excluded.app, title = excluded.title, context = excluded.context
                 WHERE excluded.seq > spans.seq;
                 """;
-            var pAgent = upsert.Parameters.Add("$agent", SqliteType.Text);
+            var pKey = upsert.Parameters.Add("$key", SqliteType.Integer);
             var pSpan = upsert.Parameters.Add("$span", SqliteType.Integer);
             var pSeq = upsert.Parameters.Add("$seq", SqliteType.Integer);
             var pStart = upsert.Parameters.Add("$start", SqliteType.Integer);
@@ -126,9 +126,19 @@ public sealed class SqliteSpanStore : ISpanStore
             var rSeq = raise.Parameters.Add("$seq", SqliteType.Integer);
             raise.Prepare();
 
+            // The agent's row key is looked up once per batch, not once per span.
+            await using var lookup = writer.CreateCommand();
+            lookup.Transaction = tx;
+            lookup.CommandText = "SELECT key FROM agents WHERE id = $agent;";
+            var lAgent = lookup.Parameters.Add("$agent", SqliteType.Text);
+            lookup.Prepare();
+
             foreach (var batch in batches)
             {
-                pAgent.Value = batch.AgentId;
+                lAgent.Value = batch.AgentId;
+                // An agent removed (with its data) while its batch waited: nothing of it may be stored.
+                if (await lookup.ExecuteScalarAsync(ct) is not long key) continue;
+                pKey.Value = key;
                 foreach (var s in batch.Spans)
                 {
                     pSpan.Value = s.SpanId;
