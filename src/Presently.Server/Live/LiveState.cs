@@ -108,8 +108,8 @@ public sealed class LiveState
 
     private void Set(AgentLiveView view)
     {
-        var isNew = !_agents.ContainsKey(view.AgentId);
+        var isNew = !_agents.TryGetValue(view.AgentId, out var old);
         _agents[view.AgentId] = view;
-        Changed?.Invoke(view, isNew);
+        if (isNew || !old!.ShowsSameAs(view)) Changed?.Invoke(view, isNew);
     }
 }

@@ -56,6 +56,28 @@ public sealed class BoardFanOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Checkpoints_that_change_nothing_visible_send_nothing()
+    {
+        var (agent, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-quiet");
+        await using var _a = agent;
+        var t = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds();
+        await agent.SendAsync(new SpanBatch([new SpanRecord(1, 1, t, t, SpanState.Active, "Editor", "file.cs", null)]));
+        Assert.IsType<Ack>(await agent.ReceiveAsync());
+
+        using var browser = await _server.Admin.OpenBoardAsync();
+        Assert.Contains("agent-agent-quiet", await ReceiveTextAsync(browser)); // the snapshot
+        for (var i = 2; i <= 6; i++)
+        {
+            await agent.SendAsync(new SpanBatch([new SpanRecord(i, 1, t, t + i * 5000, SpanState.Active, "Editor", "file.cs", null)]));
+            Assert.IsType<Ack>(await agent.ReceiveAsync());
+        }
+        await agent.SendAsync(new SpanBatch([new SpanRecord(7, 7, t + 30_000, t + 30_000, SpanState.Active, "Browser", "docs", null)]));
+        Assert.IsType<Ack>(await agent.ReceiveAsync());
+        // The first message after the snapshot is the switch: the five checkpoints sent nothing.
+        Assert.Contains(">Browser<", await ReceiveTextAsync(browser));
+    }
+
+    [Fact]
     public async Task A_new_agent_is_appended_and_a_disconnect_shows_offline()
     {
         using var browser = await _server.Admin.OpenBoardAsync();
