@@ -173,6 +173,8 @@ public sealed class SpanJournal : IDisposable
         _writer = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
         _writer.Write(JournalFormat.Magic);
         _writer.Write(new byte[JournalFormat.HeaderBytes - JournalFormat.Magic.Length]);
+        _writer.Flush(flushToDisk: true);
+        Interop.Linux.LibC.FsyncDirectory(_options.Directory);
         var segment = new Segment(number, path) { Length = JournalFormat.HeaderBytes };
         _segments.Add(segment);
         return segment;
