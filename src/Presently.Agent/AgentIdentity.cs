@@ -14,7 +14,7 @@ public static class AgentIdentity
             if (File.Exists(path))
             {
                 var stored = File.ReadAllText(path).Trim();
-                if (stored.Length is > 0 and <= 128 && stored.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return stored;
+                if (Protocol.ProtocolConstants.IsValidAgentId(stored)) return stored;
                 throw new ConfigException($"{path} does not hold a valid agent id; delete it to make a new one");
             }
             Directory.CreateDirectory(settings.StateDirectory);

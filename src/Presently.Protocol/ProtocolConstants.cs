@@ -15,6 +15,10 @@ public static class ProtocolConstants
     public const int MaxIdLength = 128;
     public const int MaxCapabilities = 32;
 
+    /// <summary>The one rule for agent ids, on both sides: 1-128 characters of A-Z a-z 0-9 _ -.</summary>
+    public static bool IsValidAgentId(string? id) =>
+        id is { Length: > 0 and <= MaxIdLength } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
     /// <summary>Spans ending further ahead of the server clock than this are rejected.</summary>
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Presently.Protocol;
 
@@ -7,7 +6,7 @@ namespace Presently.Agent.Config;
 /// <summary>A setting is missing or wrong; the message is one line that says which and why.</summary>
 public sealed class ConfigException(string message) : Exception(message);
 
-public static partial class AgentSettingsLoader
+public static class AgentSettingsLoader
 {
     public const long MaxConfigBytes = 1024 * 1024;
     public const string EnvironmentPrefix = "PRESENTLY_AGENT_";
@@ -75,9 +74,6 @@ public static partial class AgentSettingsLoader
         return new UriBuilder(uri) { Scheme = scheme, Path = path, Port = uri.IsDefaultPort ? -1 : uri.Port }.Uri;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
-    private static partial Regex AgentIdPattern();
-
     private static void Validate(AgentSettings s)
     {
         if (s.IdleThreshold < TimeSpan.FromSeconds(5) || s.IdleThreshold > TimeSpan.FromDays(1))
@@ -95,7 +91,7 @@ public static partial class AgentSettingsLoader
         if (s.Privacy.ExcludeApps.Count > 1000 || s.Privacy.RedactTitles.Count > 1000)
             throw new ConfigException("at most 1000 ExcludeApps entries and 1000 RedactTitles rules");
         _ = new Privacy.PrivacyFilter(s.Privacy); // compiles every rule, or says which one is wrong
-        if (s.AgentId is not null && !AgentIdPattern().IsMatch(s.AgentId))
+        if (s.AgentId is not null && !ProtocolConstants.IsValidAgentId(s.AgentId))
             throw new ConfigException("AgentId must be 1-128 characters of A-Z a-z 0-9 _ -");
         if (s.Token is { Length: > 512 }) throw new ConfigException("Token is longer than 512 characters");
         if (s.Server is not null) AgentEndpoint(s.Server);

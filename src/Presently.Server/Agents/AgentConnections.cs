@@ -22,8 +22,6 @@ public sealed class AgentConnections
     public void Unregister(string agentId, AgentSession session) =>
         _byAgent.TryRemove(new KeyValuePair<string, AgentSession>(agentId, session));
 
-    public int Count => _byAgent.Count;
-
     public bool IsConnected(string agentId) => _byAgent.ContainsKey(agentId);
 
     /// <summary>Closes the agent's live connection, if any, with <paramref name="code"/> (blocked, removed).</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Presently.Server.Auth;
 using Presently.Server.Options;
 using Presently.Storage;
 
@@ -51,10 +52,8 @@ public sealed class AgentCredentials
     public static (string Secret, string Hash) NewSecret()
     {
         var secret = Base64UrlEncode(RandomNumberGenerator.GetBytes(SecretBytes));
-        return (secret, HashOf(secret));
+        return (secret, Secrets.Sha256Hex(secret));
     }
-
-    public static string HashOf(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -26,6 +26,7 @@ public sealed class AgentSession
     private readonly ILogger _log;
     private readonly Guid _id = Guid.NewGuid();
     private readonly CancellationTokenSource _closed = new();
+    private readonly ServerOptions _options;
 
     public AgentSession(WebSocket socket, AgentPrincipal principal, IServiceProvider services)
     {
@@ -34,6 +35,7 @@ public sealed class AgentSession
         _services = services;
         _time = services.GetRequiredService<TimeProvider>();
         _log = services.GetRequiredService<ILogger<AgentSession>>();
+        _options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
     }
 
     public async Task RunAsync(CancellationToken stopping)
@@ -46,7 +48,6 @@ public sealed class AgentSession
         var live = _services.GetRequiredService<LiveState>();
         var connections = _services.GetRequiredService<AgentConnections>();
         var store = _services.GetRequiredService<ISpanStore>();
-        var options = _services.GetRequiredService<IOptions<ServerOptions>>().Value;
 
         var now = _time.GetUtcNow();
         var offset = now.ToUnixTimeMilliseconds() - hello.AgentClockMs;
@@ -59,9 +60,9 @@ public sealed class AgentSession
         try
         {
             await _frames.SendAsync(new Welcome(_time.GetUtcNow().ToUnixTimeMilliseconds(), highest,
-                new AgentPolicy(ProtocolConstants.MaxFrameBytes, ProtocolConstants.MaxSpansPerBatch, options.CheckpointIntervalMs)), ct);
+                new AgentPolicy(ProtocolConstants.MaxFrameBytes, ProtocolConstants.MaxSpansPerBatch, _options.CheckpointIntervalMs)), ct);
             // Round to whole seconds so the correction is the same on every reconnect of a steady clock.
-            var correction = Math.Abs(offset) > options.ClockSkewThreshold.TotalMilliseconds ? (long)Math.Round(offset / 1000.0) * 1000 : 0;
+            var correction = Math.Abs(offset) > _options.ClockSkewThreshold.TotalMilliseconds ? (long)Math.Round(offset / 1000.0) * 1000 : 0;
             if (correction != 0)
                 _log.LogWarning("Agent {AgentId} clock is off by {Offset} ms; shifting its spans by {Correction} ms", hello.AgentId, -offset, correction);
             await StreamAsync(hello.AgentId, highest, correction, ct);
@@ -96,9 +97,8 @@ public sealed class AgentSession
 
     private async Task<Hello?> ReceiveHelloAsync(CancellationToken ct)
     {
-        var options = _services.GetRequiredService<IOptions<ServerOptions>>().Value;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.HelloTimeout);
+        timeout.CancelAfter(_options.HelloTimeout);
         IMessage? message;
         try
         {
@@ -172,10 +172,9 @@ public sealed class AgentSession
     {
         var writer = _services.GetRequiredService<IngestWriter>();
         var live = _services.GetRequiredService<LiveState>();
-        var limits = _services.GetRequiredService<IOptions<ServerOptions>>().Value;
         // Over its rate an agent is not refused but read more slowly: TCP backpressure paces it.
-        using var frameRate = Bucket(limits.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
-        using var spanRate = Bucket(Math.Max(limits.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
+        using var frameRate = Bucket(_options.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
+        using var spanRate = Bucket(Math.Max(_options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
         var commits = Channel.CreateBounded<(Task Commit, SpanRecord[] Spans)>(MaxInFlightBatches);
         var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, live, ct);
         try

@@ -31,5 +31,5 @@ public sealed class EnrollmentCodes(IAgentRegistry registry, IAccountStore accou
         return chars.Length == 12 && chars.All(c => Alphabet.Contains(c)) ? new string(chars) : null;
     }
 
-    public static string Hash(string normalized) => AgentCredentials.HashOf("enroll:" + normalized);
+    public static string Hash(string normalized) => Auth.Secrets.Sha256Hex("enroll:" + normalized);
 }

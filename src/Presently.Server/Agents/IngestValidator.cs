@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Presently.Protocol;
 
 namespace Presently.Server.Agents;
@@ -7,7 +6,7 @@ namespace Presently.Server.Agents;
 /// Decides whether what an agent sent may be stored. Every field is attacker-controlled; a batch is
 /// stored whole or not at all.
 /// </summary>
-public static partial class IngestValidator
+public static class IngestValidator
 {
     public readonly record struct Verdict(string? Code, string? Text)
     {
@@ -15,14 +14,11 @@ public static partial class IngestValidator
         public static readonly Verdict Accept = new(null, null);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
-    private static partial Regex AgentIdPattern();
-
     public static Verdict Check(Hello hello)
     {
         if (hello.ProtocolVersion != ProtocolConstants.Version)
             return new(ErrorCodes.UnsupportedVersion, $"protocol version {hello.ProtocolVersion} is not supported; this server speaks {ProtocolConstants.Version}");
-        if (!AgentIdPattern().IsMatch(hello.AgentId))
+        if (!ProtocolConstants.IsValidAgentId(hello.AgentId))
             return new(ErrorCodes.InvalidHello, "agent id must be 1-128 characters of A-Z a-z 0-9 _ -");
         if (hello.Host.Length is 0 or > 255) return new(ErrorCodes.InvalidHello, "host must be 1-255 characters");
         if (hello.Os.Length > 128) return new(ErrorCodes.InvalidHello, "os is longer than 128 characters");

@@ -99,11 +99,9 @@ public static class AccountEndpoints
     {
         if (await accounts.AnyAdminAsync()) return null;
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        await accounts.SetSettingAsync(SetupTokenSetting, Sha256(token));
+        await accounts.SetSettingAsync(SetupTokenSetting, Secrets.Sha256Hex(token));
         return token;
     }
-
-    public static string Sha256(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     public static string? PasswordProblem(string? password, string? confirm) =>
         password is null || password.Length < MinPasswordLength ? $"A password has at least {MinPasswordLength} characters."
@@ -115,7 +113,7 @@ public static class AccountEndpoints
     {
         if (string.IsNullOrEmpty(token) || token.Length > 128 || await accounts.AnyAdminAsync()) return false;
         var expected = await accounts.GetSettingAsync(SetupTokenSetting);
-        return expected is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(Sha256(token)));
+        return expected is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(Secrets.Sha256Hex(token)));
     }
 
     private static bool IsLocal(string? url) =>

@@ -25,11 +25,6 @@ public sealed class BoardFanOut
         live.Removed += id => Broadcast(BoardRenderer.RenderRemoval(id));
     }
 
-    public int SubscriberCount
-    {
-        get { lock (_lock) return _subscribers.Count; }
-    }
-
     /// <summary>Returns a reader that first yields the whole board, then one fragment per change.</summary>
     public ChannelReader<string> Subscribe(out Action unsubscribe)
     {
