@@ -109,9 +109,16 @@ public static class ReplayBenchmark
             "--Presently:DevelopmentAgentToken", Token,
             "--Presently:DevelopmentPerson", "bench",
             "--Logging:LogLevel:Default", "Warning",
+            // The journal reaches back up to a year before this agent's first Hello, and the figure is
+            // the server's ingest capacity, not the per-agent pace a real desktop is held to.
+            "--Presently:AgentOfflineWindow", "400.00:00:00",
+            "--Presently:AgentSpansPerSecond", "10000000",
         ];
         var app = PresentlyServer.Build(args, builder => builder.Services.Replace(ServiceDescriptor.Singleton<ISpanStore>(sp =>
-            new TimedSpanStore(new SqliteSpanStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath)))));
+        {
+            var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
+            return new TimedSpanStore(new SqliteSpanStore(options.DatabasePath, new StoreLimits(options.AgentDailyQuotaBytes)));
+        })));
         await app.InitializeAsync();
         await app.StartAsync();
         return app;

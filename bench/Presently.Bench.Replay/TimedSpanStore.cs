@@ -29,10 +29,10 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
 
     public CommitStats Snapshot() => new(Commits, Batches, Spans, CommitTime);
 
-    public async Task CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default)
+    public async Task<IReadOnlyList<CommitOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
-        await inner.CommitAsync(batches, ct);
+        var outcomes = await inner.CommitAsync(batches, ct);
         var took = Stopwatch.GetTimestamp() - started;
         // One writer calls this (IngestWriter), so plain read-modify-write of the maximum is safe.
         Interlocked.Add(ref _commitTicks, took);
@@ -40,11 +40,16 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _batches, batches.Count);
         Interlocked.Add(ref _spans, batches.Sum(b => (long)b.Spans.Count));
+        return outcomes;
     }
 
     public Task InitializeAsync(CancellationToken ct = default) => inner.InitializeAsync(ct);
 
-    public Task<long> RegisterAgentAsync(AgentRegistration registration, CancellationToken ct = default) => inner.RegisterAgentAsync(registration, ct);
+    public Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool mayCreate = true, CancellationToken ct = default) =>
+        inner.RegisterAgentAsync(registration, mayCreate, ct);
+
+    public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, CancellationToken ct = default) =>
+        inner.GetQuotaUseAsync(since, atLeastBytes, ct);
 
     public Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default) => inner.ListAgentsAsync(ct);
 

@@ -32,7 +32,7 @@ public static class FrameFuzz
                 }
                 else if (decoded.Message is Hello hello)
                 {
-                    IngestValidator.Check(hello);
+                    IngestValidator.Check(hello, now);
                 }
                 else if (!decoded.IsOk && decoded.ErrorCode is null)
                 {

@@ -16,13 +16,14 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 }
 
 var work = Directory.CreateTempSubdirectory("presently-fuzz-").FullName;
-var each = TimeSpan.FromSeconds(seconds / 3.0);
+var each = TimeSpan.FromSeconds(seconds / 4.0);
 Console.WriteLine($"fuzzing {seconds} s in all, seed {seed}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 var results = new[]
 {
     FrameFuzz.Run(seed, each),
     JournalFuzz.Run(seed, each, work),
     ConfigFuzz.Run(seed, each, work),
+    IngestFuzz.Run(seed, each, work),
 };
 Directory.Delete(work, recursive: true);
 foreach (var r in results)

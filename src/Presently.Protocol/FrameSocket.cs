@@ -10,16 +10,33 @@ public enum ReceiveOutcome
     NotBinary,
 }
 
-/// <summary>Reads and writes whole protocol frames on a WebSocket, never buffering more than the frame limit.</summary>
+/// <summary>
+/// Reads and writes whole protocol frames on a WebSocket, never buffering more than the frame limit.
+/// The read buffer grows with the frames that arrive, so a connection that sends little holds little.
+/// </summary>
 public sealed class FrameSocket
 {
-    private readonly WebSocket _socket;
-    private readonly byte[] _buffer = new byte[ProtocolConstants.MaxFrameBytes + 1];
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private const int InitialBuffer = 1024;
 
-    public FrameSocket(WebSocket socket) => _socket = socket;
+    private readonly WebSocket _socket;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private byte[] _buffer = [];
+    private int _maxFrameBytes;
+
+    public FrameSocket(WebSocket socket, int maxFrameBytes = ProtocolConstants.MaxFrameBytes)
+    {
+        _socket = socket;
+        MaxFrameBytes = maxFrameBytes;
+    }
 
     public WebSocket Socket => _socket;
+
+    /// <summary>The largest frame <see cref="ReceiveAsync"/> accepts; a server raises it after Hello.</summary>
+    public int MaxFrameBytes
+    {
+        get => _maxFrameBytes;
+        set => _maxFrameBytes = Math.Clamp(value, 1, ProtocolConstants.MaxFrameBytes);
+    }
 
     /// <summary>The frame read by the last successful <see cref="ReceiveAsync"/>; valid until the next call.</summary>
     public ReadOnlyMemory<byte> Frame { get; private set; }
@@ -29,10 +46,17 @@ public sealed class FrameSocket
         var count = 0;
         while (true)
         {
+            if (count == _buffer.Length)
+            {
+                // One byte beyond the limit tells an oversized frame from one that fits exactly.
+                var grown = new byte[Math.Min(Math.Max(InitialBuffer, _buffer.Length * 2), _maxFrameBytes + 1)];
+                _buffer.AsSpan(0, count).CopyTo(grown);
+                _buffer = grown;
+            }
             var r = await _socket.ReceiveAsync(_buffer.AsMemory(count), ct);
             if (r.MessageType == WebSocketMessageType.Close) return ReceiveOutcome.Closed;
             count += r.Count;
-            if (count > ProtocolConstants.MaxFrameBytes) return ReceiveOutcome.TooLarge;
+            if (count > _maxFrameBytes) return ReceiveOutcome.TooLarge;
             if (!r.EndOfMessage) continue;
             if (r.MessageType != WebSocketMessageType.Binary) return ReceiveOutcome.NotBinary;
             Frame = _buffer.AsMemory(0, count);

@@ -9,6 +9,12 @@ public static class ProtocolConstants
     public const int MaxFrameBytes = 64 * 1024;
     public const int MaxSpansPerBatch = 500;
 
+    /// <summary>
+    /// Largest first frame the server reads before Hello: the biggest valid Hello (every field at its
+    /// limit, four UTF-8 bytes a character) fits. Until Hello a connection holds no more than this.
+    /// </summary>
+    public const int MaxHelloBytes = 16 * 1024;
+
     public const int MaxAppLength = 256;
     public const int MaxTitleLength = 1024;
     public const int MaxContextLength = 1024;
@@ -21,6 +27,12 @@ public static class ProtocolConstants
 
     /// <summary>Spans ending further ahead of the server clock than this are rejected.</summary>
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A Hello whose agent clock is further than this from the server's is refused: the server
+    /// corrects skewed clocks, but an offset this large is a broken clock or a forged Hello.
+    /// </summary>
+    public static readonly TimeSpan MaxClockOffset = TimeSpan.FromDays(1);
 }
 
 /// <summary>Codes carried by <see cref="ErrorMessage.Code"/>. Documented in docs/protocol.md.</summary>
@@ -35,6 +47,7 @@ public static class ErrorCodes
     public const string InvalidSpan = "invalid_span";
     public const string FutureTimestamp = "future_timestamp";
     public const string TooManySpans = "too_many_spans";
+    public const string QuotaExceeded = "quota_exceeded";
     public const string ServerError = "server_error";
 }
 
@@ -57,4 +70,6 @@ public static class CloseCodes
     public const int Blocked = 4003;
     /// <summary>The agent was removed by an admin and its credential revoked; enroll again to come back.</summary>
     public const int Removed = 4004;
+    /// <summary>The agent stored more than its daily quota; an admin has to look. Retry rarely.</summary>
+    public const int QuotaExceeded = 4005;
 }

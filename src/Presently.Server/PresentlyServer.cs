@@ -27,7 +27,11 @@ public static class PresentlyServer
         });
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ISpanStore>(sp => new SqliteSpanStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
+        builder.Services.AddSingleton<ISpanStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
+            return new SqliteSpanStore(options.DatabasePath, new StoreLimits(options.AgentDailyQuotaBytes));
+        });
         builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
         builder.Services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         builder.Services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
@@ -39,6 +43,9 @@ public static class PresentlyServer
         builder.Services.AddSingleton<LiveState>();
         builder.Services.AddSingleton<BoardRenderer>();
         builder.Services.AddSingleton<BoardFanOut>();
+        builder.Services.AddSingleton<VisibilityPolicy>();
+        builder.Services.AddSingleton<ReportRunner>();
+        builder.Services.AddSingleton<AgentSessionFactory>();
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddProblemDetails();

@@ -48,3 +48,26 @@ public sealed record IngestBatch(string AgentId, IReadOnlyList<SpanRecord> Spans
 
 /// <summary>A span joined with its owner, as the hours report needs it.</summary>
 public sealed record ReportSpan(string Person, string AgentId, string Host, string? App, long StartMs, long EndMs);
+
+/// <summary>An agent allowed in at Hello: what it has stored, and since when it exists (enrollment or first Hello).</summary>
+public sealed record AgentRegistered(long HighestSeq, DateTimeOffset FirstSeen);
+
+/// <summary>What became of one batch in a group commit.</summary>
+public enum CommitOutcome
+{
+    /// <summary>Committed (records that could not be true were clipped or ignored, see ISpanStore.CommitAsync).</summary>
+    Stored,
+    /// <summary>Nothing of it was stored: it would take a day of the agent over its storage quota.</summary>
+    OverQuota,
+    /// <summary>Nothing of it was stored: the agent was removed or blocked while the batch waited.</summary>
+    AgentGone,
+}
+
+/// <summary>How much one agent stored for one UTC day (by span start), for the quota alert.</summary>
+public sealed record QuotaUse(string AgentId, string PersonName, string Host, DateOnly Day, long Bytes);
+
+/// <summary>Limits the store enforces on ingest.</summary>
+public sealed record StoreLimits(long DailyQuotaBytes)
+{
+    public static readonly StoreLimits None = new(long.MaxValue);
+}

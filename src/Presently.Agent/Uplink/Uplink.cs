@@ -211,7 +211,8 @@ public sealed class Uplink
             {
                 var status = frames.Socket.CloseStatus;
                 _log.Info($"server closed the connection: {(int?)status} {frames.Socket.CloseStatusDescription}");
-                if ((int?)status is CloseCodes.Blocked or CloseCodes.Removed) Status.State = ConnectionState.Refused;
+                // Blocked, removed or over quota: retrying fast cannot help; an admin has to act.
+                if ((int?)status is CloseCodes.Blocked or CloseCodes.Removed or CloseCodes.QuotaExceeded) Status.State = ConnectionState.Refused;
                 return null;
             }
             if (outcome != ReceiveOutcome.Frame) throw new ProtocolViolation($"bad frame from server: {outcome}");

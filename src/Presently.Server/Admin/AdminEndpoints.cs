@@ -13,8 +13,14 @@ public static class AdminEndpoints
     {
         var admin = app.MapGroup("/admin").RequireAuthorization(Policies.Admin);
 
-        admin.MapGet("/agents", async (HttpContext ctx, IAgentRegistry registry, IAccountStore accounts, AgentConnections connections, TimeProvider time) =>
-            AdminPages.Agents(ctx, await registry.ListAgentsAsync(), await accounts.ListPeopleAsync(), connections, time.GetUtcNow()));
+        admin.MapGet("/agents", async (HttpContext ctx, IAgentRegistry registry, IAccountStore accounts, AgentConnections connections,
+            ISpanStore store, IOptions<ServerOptions> options, TimeProvider time) =>
+        {
+            // Agent-days of the last week at 80 % of the daily quota or more: about to be, or already, refused.
+            var quota = options.Value.AgentDailyQuotaBytes;
+            var heavy = await store.GetQuotaUseAsync(time.GetUtcNow().AddDays(-7), quota * 8 / 10);
+            return AdminPages.Agents(ctx, await registry.ListAgentsAsync(), await accounts.ListPeopleAsync(), connections, time.GetUtcNow(), heavy, quota);
+        });
 
         admin.MapPost("/agents/{id}/block", async (HttpContext ctx, string id, AgentAdmin a) => Done(await a.BlockAsync(ctx.User.PersonName(), id)));
         admin.MapPost("/agents/{id}/unblock", async (HttpContext ctx, string id, AgentAdmin a) => Done(await a.UnblockAsync(ctx.User.PersonName(), id)));

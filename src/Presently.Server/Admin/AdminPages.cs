@@ -9,10 +9,18 @@ namespace Presently.Server.Admin;
 /// <summary>The admin pages. Every value is encoded; every form carries the antiforgery token.</summary>
 internal static class AdminPages
 {
-    public static IResult Agents(HttpContext ctx, IReadOnlyList<AgentAdminView> agents, IReadOnlyList<Person> people, AgentConnections connections, DateTimeOffset now)
+    public static IResult Agents(HttpContext ctx, IReadOnlyList<AgentAdminView> agents, IReadOnlyList<Person> people, AgentConnections connections,
+        DateTimeOffset now, IReadOnlyList<QuotaUse> heavy, long quotaBytes)
     {
         var af = Antiforgery(ctx);
         var sb = new StringBuilder("<h1>Agents</h1>");
+        if (heavy.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"""<div class="alert" id="quota-alert"><p>Storage quota: these agents stored 80 % or more of their daily quota ({quotaBytes / (1024 * 1024)} MB, <code>Presently:AgentDailyQuotaMegabytes</code>). Over it, their spans are refused until the next day; they keep them meanwhile.</p><ul>""");
+            foreach (var h in heavy)
+                sb.Append(CultureInfo.InvariantCulture, $"""<li><strong>{E(h.AgentId)}</strong> ({E(h.PersonName)}, {E(h.Host)}): {h.Bytes / (1024.0 * 1024):0.0} MB on {E(h.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}{(h.Bytes >= quotaBytes ? " — over quota" : "")}</li>""");
+            sb.Append("</ul></div>");
+        }
         if (agents.Count == 0) sb.Append("""<p class="empty">No agents yet. Create an <a href="/admin/codes">enrollment code</a>.</p>""");
         sb.Append("""<table class="admin" id="agents"><thead><tr><th>Agent</th><th>Owner</th><th>Host / OS</th><th>Version</th><th>State</th><th>Last seen</th><th>Clock</th><th>Actions</th></tr></thead><tbody>""");
         foreach (var a in agents)
@@ -28,7 +36,7 @@ internal static class AdminPages
                   <td>{E(a.Version)}</td>
                   <td class="state">{E(a.Status)}, {online}</td>
                   <td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC</td>
-                  <td>{(Math.Abs(a.ClockOffsetMs) < 1000 ? "ok" : E($"{a.ClockOffsetMs / 1000.0:+0.#;-0.#} s"))}</td>
+                  <td>{(a.ClockOffsetMs is > -1000 and < 1000 ? "ok" : E($"{a.ClockOffsetMs / 1000.0:+0.#;-0.#} s"))}</td>
                   <td>
                     <form method="post" action="/admin/agents/{id}/rename">{af}<input name="name" value="{E(a.Name)}" placeholder="name" maxlength="128"><button>Rename</button></form>
                     <form method="post" action="/admin/agents/{id}/reassign">{af}<select name="personId">{options}</select><button>Reassign</button></form>

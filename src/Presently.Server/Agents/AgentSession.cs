@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
-using Microsoft.Extensions.Options;
 using Presently.Protocol;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
@@ -13,69 +12,107 @@ namespace Presently.Server.Agents;
 /// <summary>
 /// One agent connection: Hello → Welcome, then SpanBatch → (commit) → Ack until either side closes.
 /// Batches are validated and handed to the writer as they arrive; a second loop awaits their
-/// commits in order and acknowledges, so reading never waits for the disk.
+/// commits in order and acknowledges, so reading never waits for the disk. Every frame, whatever
+/// its type, is held to the agent's frame rate; until Hello the connection reads at most a Hello's
+/// worth of bytes.
 /// </summary>
 public sealed class AgentSession
 {
     private const int MaxInFlightBatches = 16;
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
+    public sealed record Dependencies(ISpanStore Store, IAgentRegistry Registry, IngestWriter Writer, LiveState Live,
+        AgentConnections Connections, ServerOptions Options, TimeProvider Time, ILogger Log);
 
     private readonly FrameSocket _frames;
     private readonly AgentPrincipal _principal;
-    private readonly IServiceProvider _services;
-    private readonly TimeProvider _time;
-    private readonly ILogger _log;
+    private readonly IDisposable? _pendingLease;
+    private readonly Dependencies _d;
     private readonly Guid _id = Guid.NewGuid();
     private readonly CancellationTokenSource _closed = new();
-    private readonly ServerOptions _options;
+    private readonly TokenBucketRateLimiter _frameRate;
 
-    public AgentSession(WebSocket socket, AgentPrincipal principal, IServiceProvider services)
+    public AgentSession(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease, Dependencies dependencies)
     {
-        _frames = new FrameSocket(socket);
+        _frames = new FrameSocket(socket, ProtocolConstants.MaxHelloBytes);
         _principal = principal;
-        _services = services;
-        _time = services.GetRequiredService<TimeProvider>();
-        _log = services.GetRequiredService<ILogger<AgentSession>>();
-        _options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        _pendingLease = pendingLease;
+        _d = dependencies;
+        // Over its rate an agent is not refused but read more slowly: TCP backpressure paces it.
+        _frameRate = Bucket(_d.Options.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
     }
 
     public async Task RunAsync(CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);
         var ct = linked.Token;
-        var hello = await ReceiveHelloAsync(ct);
-        if (hello is null) return;
-
-        var live = _services.GetRequiredService<LiveState>();
-        var connections = _services.GetRequiredService<AgentConnections>();
-        var store = _services.GetRequiredService<ISpanStore>();
-
-        var now = _time.GetUtcNow();
-        var offset = now.ToUnixTimeMilliseconds() - hello.AgentClockMs;
-        var highest = await store.RegisterAgentAsync(new AgentRegistration(hello.AgentId, _principal.Person, hello.Host,
-            hello.Os, hello.AgentVersion, hello.Capabilities, now, offset), ct);
-
-        if (connections.Register(hello.AgentId, this) is { } replaced) await replaced.CloseAsync(CloseCodes.Replaced, "replaced by a newer connection");
-        live.Connected(_id, hello.AgentId, _principal.Person, hello.Host, hello.Os, offset);
-        _log.LogInformation("Agent {AgentId} on {Host} connected; stored through seq {Seq}", hello.AgentId, hello.Host, highest);
         try
         {
-            await _frames.SendAsync(new Welcome(_time.GetUtcNow().ToUnixTimeMilliseconds(), highest,
-                new AgentPolicy(ProtocolConstants.MaxFrameBytes, ProtocolConstants.MaxSpansPerBatch, _options.CheckpointIntervalMs)), ct);
-            // Round to whole seconds so the correction is the same on every reconnect of a steady clock.
-            var correction = Math.Abs(offset) > _options.ClockSkewThreshold.TotalMilliseconds ? (long)Math.Round(offset / 1000.0) * 1000 : 0;
-            if (correction != 0)
-                _log.LogWarning("Agent {AgentId} clock is off by {Offset} ms; shifting its spans by {Correction} ms", hello.AgentId, -offset, correction);
-            await StreamAsync(hello.AgentId, highest, correction, ct);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-        {
-            _log.LogDebug("Agent {AgentId} connection ended: {Reason}", hello.AgentId, ex.Message);
+            Hello? hello;
+            try
+            {
+                hello = await ReceiveHelloAsync(ct);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                return; // gone before Hello
+            }
+            _pendingLease?.Dispose();
+            if (hello is null) return;
+            await RunAgentAsync(hello, ct);
         }
         finally
         {
-            connections.Unregister(hello.AgentId, this);
-            live.Disconnected(_id, hello.AgentId);
-            _log.LogInformation("Agent {AgentId} disconnected", hello.AgentId);
+            _pendingLease?.Dispose();
+            _frameRate.Dispose();
+        }
+    }
+
+    private async Task RunAgentAsync(Hello hello, CancellationToken ct)
+    {
+        var now = _d.Time.GetUtcNow();
+        var offset = now.ToUnixTimeMilliseconds() - hello.AgentClockMs; // bounded by the Hello check
+        // Registered before the status check, so an admin's block after the check finds this connection to close.
+        if (_d.Connections.Register(hello.AgentId, this) is { } replaced) await replaced.CloseAsync(CloseCodes.Replaced, "replaced by a newer connection");
+        try
+        {
+            var registered = await _d.Store.RegisterAgentAsync(new AgentRegistration(hello.AgentId, _principal.Person, hello.Host,
+                hello.Os, hello.AgentVersion, hello.Capabilities, now, offset), mayCreate: _principal.AgentId is null, ct);
+            if (registered is null)
+            {
+                var status = await _d.Registry.GetStatusAsync(hello.AgentId, ct);
+                var (code, text) = status == "blocked" ? (CloseCodes.Blocked, "this agent is blocked") : (CloseCodes.Removed, "this agent was removed; enroll again");
+                await _frames.FailAsync(ErrorCodes.InvalidHello, text, code, ct);
+                return;
+            }
+
+            _d.Live.Connected(_id, hello.AgentId, _principal.Person, hello.Host, hello.Os, offset);
+            _d.Log.LogInformation("Agent {AgentId} on {Host} connected; stored through seq {Seq}", hello.AgentId, hello.Host, registered.HighestSeq);
+            try
+            {
+                await _frames.SendAsync(new Welcome(_d.Time.GetUtcNow().ToUnixTimeMilliseconds(), registered.HighestSeq,
+                    new AgentPolicy(ProtocolConstants.MaxFrameBytes, ProtocolConstants.MaxSpansPerBatch, _d.Options.CheckpointIntervalMs)), ct);
+                _frames.MaxFrameBytes = ProtocolConstants.MaxFrameBytes;
+                // Round to whole seconds so the correction is the same on every reconnect of a steady clock.
+                var correction = Math.Abs(offset) > _d.Options.ClockSkewThreshold.TotalMilliseconds ? (long)Math.Round(offset / 1000.0) * 1000 : 0;
+                if (correction != 0)
+                    _d.Log.LogWarning("Agent {AgentId} clock is off by {Offset} ms; shifting its spans by {Correction} ms", hello.AgentId, -offset, correction);
+                var earliest = registered.FirstSeen - _d.Options.AgentOfflineWindow;
+                await StreamAsync(hello.AgentId, registered.HighestSeq, earliest, correction, ct);
+            }
+            finally
+            {
+                _d.Live.Disconnected(_id, hello.AgentId);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            _d.Log.LogDebug("Agent {AgentId} connection ended: {Reason}", hello.AgentId, ex.Message);
+        }
+        finally
+        {
+            _d.Connections.Unregister(hello.AgentId, this);
+            _d.Log.LogInformation("Agent {AgentId} disconnected", hello.AgentId);
         }
     }
 
@@ -84,7 +121,7 @@ public sealed class AgentSession
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var timeout = new CancellationTokenSource(CloseGrace);
             await _frames.CloseAsync(code, reason, timeout.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -92,40 +129,40 @@ public sealed class AgentSession
         }
         // A well-behaved agent answers the close frame and the read loop ends by itself; cancelling
         // at once would abort the socket before the close frame is on the wire.
-        _closed.CancelAfter(TimeSpan.FromSeconds(2));
+        _closed.CancelAfter(CloseGrace);
     }
 
     private async Task<Hello?> ReceiveHelloAsync(CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.HelloTimeout);
-        IMessage? message;
-        try
-        {
-            message = await ReceiveMessageAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        // The timeout does not cancel the read (that would abort the socket before the close frame
+        // could say why); it closes the connection politely and gives the peer a moment to answer.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var receive = ReceiveMessageAsync(reading.Token);
+        var timeout = Task.Delay(_d.Options.HelloTimeout, _d.Time, ct);
+        if (await Task.WhenAny(receive, timeout) != receive)
         {
             await _frames.FailAsync(ErrorCodes.UnexpectedMessage, "no Hello in time", CloseCodes.PolicyViolation, ct);
+            reading.CancelAfter(CloseGrace);
+            try
+            {
+                await receive;
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
             return null;
         }
 
+        var message = await receive;
         if (message is null) return null;
         if (message is not Hello hello)
         {
             await _frames.FailAsync(ErrorCodes.UnexpectedMessage, "the first frame must be Hello", CloseCodes.PolicyViolation, ct);
             return null;
         }
-        var verdict = IngestValidator.Check(hello);
+        var verdict = IngestValidator.Check(hello, _d.Time.GetUtcNow());
         if (verdict.Ok && _principal.AgentId is { } enrolled && enrolled != hello.AgentId)
             verdict = new IngestValidator.Verdict(ErrorCodes.InvalidHello, "the agent id does not match this credential");
-        // The shared development credential names its agent in Hello, so its block is checked here.
-        if (verdict.Ok && _principal.AgentId is null
-            && await _services.GetRequiredService<IAgentRegistry>().GetStatusAsync(hello.AgentId, ct) is "blocked" or "removed")
-        {
-            await _frames.FailAsync(ErrorCodes.InvalidHello, "this agent is blocked", CloseCodes.Blocked, ct);
-            return null;
-        }
         if (!verdict.Ok)
         {
             var close = verdict.Code == ErrorCodes.UnsupportedVersion ? CloseCodes.UnsupportedVersion : CloseCodes.PolicyViolation;
@@ -149,13 +186,17 @@ public sealed class AgentSession
                     await _frames.CloseAsync((int)WebSocketCloseStatus.NormalClosure, "bye", ct);
                     return null;
                 case ReceiveOutcome.TooLarge:
-                    await _frames.FailAsync(ErrorCodes.FrameTooLarge, $"frames are limited to {ProtocolConstants.MaxFrameBytes} bytes", CloseCodes.MessageTooBig, ct);
+                    await _frames.FailAsync(ErrorCodes.FrameTooLarge, $"frames are limited to {_frames.MaxFrameBytes} bytes here", CloseCodes.MessageTooBig, ct);
                     return null;
                 case ReceiveOutcome.NotBinary:
                     await _frames.FailAsync(ErrorCodes.MalformedFrame, "frames are binary MessagePack", CloseCodes.InvalidPayload, ct);
                     return null;
             }
 
+            // Every frame counts against the rate, whatever it turns out to be.
+            using (await _frameRate.AcquireAsync(1, ct))
+            {
+            }
             var decoded = FrameCodec.Decode(_frames.Frame);
             if (decoded.IsOk) return decoded.Message;
             if (decoded.ErrorCode == ErrorCodes.UnknownMessageType)
@@ -168,39 +209,37 @@ public sealed class AgentSession
         }
     }
 
-    private async Task StreamAsync(string agentId, long storedThrough, long correctionMs, CancellationToken ct)
+    private async Task StreamAsync(string agentId, long storedThrough, DateTimeOffset earliestStart, long correctionMs, CancellationToken ct)
     {
-        var writer = _services.GetRequiredService<IngestWriter>();
-        var live = _services.GetRequiredService<LiveState>();
-        // Over its rate an agent is not refused but read more slowly: TCP backpressure paces it.
-        using var frameRate = Bucket(_options.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
-        using var spanRate = Bucket(Math.Max(_options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
-        var commits = Channel.CreateBounded<(Task Commit, SpanRecord[] Spans)>(MaxInFlightBatches);
-        var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, live, ct);
+        using var spanRate = Bucket(Math.Max(_d.Options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
+        var commits = Channel.CreateBounded<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans)>(MaxInFlightBatches);
+        var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, ct);
+        var receivedThrough = storedThrough;
         try
         {
             while (await ReceiveMessageAsync(ct) is { } message)
             {
-                using var frameLease = await frameRate.AcquireAsync(1, ct);
                 if (message is not SpanBatch batch)
                 {
                     await _frames.SendAsync(new ErrorMessage(ErrorCodes.UnexpectedMessage, $"{message.GetType().Name} is not expected from an agent", 0), ct);
                     continue;
                 }
                 var maxSeq = batch.Spans.Length == 0 ? 0 : batch.Spans.Max(s => s.Seq);
+                batch = IngestValidator.WithoutReplays(batch, receivedThrough);
                 if (correctionMs != 0)
                     batch = new SpanBatch([.. batch.Spans.Select(s => s with { StartMs = s.StartMs + correctionMs, EndMs = s.EndMs + correctionMs })]);
-                var verdict = IngestValidator.Check(batch, _time.GetUtcNow());
+                var verdict = IngestValidator.Check(batch, IngestValidator.Bounds.At(_d.Time.GetUtcNow(), earliestStart, receivedThrough));
                 if (!verdict.Ok)
                 {
-                    _log.LogWarning("Agent {AgentId} sent a batch through seq {Seq} that was refused: {Code} {Text}", agentId, maxSeq, verdict.Code, verdict.Text);
+                    _d.Log.LogWarning("Agent {AgentId} sent a batch through seq {Seq} that was refused: {Code} {Text}", agentId, maxSeq, verdict.Code, verdict.Text);
                     await _frames.SendAsync(new ErrorMessage(verdict.Code!, verdict.Text!, maxSeq), ct);
                     continue;
                 }
                 if (batch.Spans.Length == 0) continue;
+                receivedThrough = maxSeq;
                 using var spanLease = await spanRate.AcquireAsync(batch.Spans.Length, ct);
-                var commit = writer.CommitAsync(new IngestBatch(agentId, batch.Spans), ct);
-                await commits.Writer.WriteAsync((commit, batch.Spans), ct);
+                var commit = _d.Writer.CommitAsync(new IngestBatch(agentId, batch.Spans), ct);
+                await commits.Writer.WriteAsync((commit, maxSeq, batch.Spans), ct);
             }
         }
         finally
@@ -220,17 +259,32 @@ public sealed class AgentSession
         AutoReplenishment = true,
     });
 
-    private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task Commit, SpanRecord[] Spans)> commits, LiveState live, CancellationToken ct)
+    private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans)> commits, CancellationToken ct)
     {
         var acked = storedThrough;
         try
         {
-            await foreach (var (commit, spans) in commits.ReadAllAsync(CancellationToken.None))
+            await foreach (var (commit, highestSeq, spans) in commits.ReadAllAsync(CancellationToken.None))
             {
-                await commit;
-                acked = Math.Max(acked, spans.Max(s => s.Seq));
-                live.SpansCommitted(_id, agentId, spans);
-                await _frames.SendAsync(new Ack(acked), ct);
+                switch (await commit)
+                {
+                    case CommitOutcome.Stored:
+                        acked = Math.Max(acked, highestSeq);
+                        _d.Live.SpansCommitted(_id, agentId, spans);
+                        await _frames.SendAsync(new Ack(acked), ct);
+                        break;
+                    case CommitOutcome.OverQuota:
+                        // Nothing more is acknowledged; the agent keeps its journal and retries rarely.
+                        _d.Log.LogWarning("Agent {AgentId} is over its daily storage quota; refusing its spans", agentId);
+                        await _frames.FailAsync(ErrorCodes.QuotaExceeded,
+                            $"this agent stored more than its {_d.Options.AgentDailyQuotaMegabytes} MB for a day; an admin has to look", CloseCodes.QuotaExceeded, ct);
+                        _closed.CancelAfter(CloseGrace);
+                        return;
+                    default:
+                        // Blocked or removed while the batch waited; the admin action closes the connection.
+                        _closed.CancelAfter(CloseGrace);
+                        return;
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -240,7 +294,7 @@ public sealed class AgentSession
         {
             // The store failed: nothing more is acknowledged on this connection. The agent reconnects
             // and resends from the last acknowledged sequence number.
-            _log.LogError(ex, "Commit for agent {AgentId} failed; closing its connection", agentId);
+            _d.Log.LogError(ex, "Commit for agent {AgentId} failed; closing its connection", agentId);
             await _frames.FailAsync(ErrorCodes.ServerError, "the server could not store the batch", (int)WebSocketCloseStatus.InternalServerError, CancellationToken.None);
             await _closed.CancelAsync();
         }

@@ -11,10 +11,11 @@ public static class BoardEndpoints
 {
     public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext ctx, LiveState live, BoardRenderer renderer) =>
+        app.MapGet("/", (HttpContext ctx, LiveState live, BoardRenderer renderer, VisibilityPolicy visibility) =>
         {
+            var viewer = Viewer.Of(ctx.User);
             var cards = "";
-            live.Snapshot(all => cards = renderer.RenderCards(all));
+            live.Snapshot(all => cards = renderer.RenderCards(all, a => visibility.For(viewer, a.Person)));
             return Html.Html.Page(ctx, "Board", $"""
                 <section hx-ext="ws" ws-connect="/board/ws">
                   <h1>Who is doing what</h1>
@@ -29,8 +30,16 @@ public static class BoardEndpoints
             // Cookies ride along on cross-site WebSocket requests, so the Origin must be our own.
             if (!OriginAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await StreamAsync(socket, fanOut, lifetime.ApplicationStopping);
+            await StreamAsync(socket, fanOut, Viewer.Of(context.User), lifetime.ApplicationStopping);
             return Results.Empty;
+        }).RequireAuthorization(Policies.Member);
+
+        app.MapGet("/account/visibility", (HttpContext ctx, LiveState live, BoardRenderer renderer, VisibilityPolicy visibility) =>
+        {
+            var me = ctx.User.PersonName();
+            var mine = new List<AgentLiveView>();
+            live.Snapshot(all => mine.AddRange(all.Where(a => a.Person == me)));
+            return Html.Html.Page(ctx, "How others see you", VisibilityPage.Render(mine, renderer, visibility.OthersForMembers, visibility.MembersSee));
         }).RequireAuthorization(Policies.Member);
         return app;
     }
@@ -44,9 +53,9 @@ public static class BoardEndpoints
             || options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
     }
 
-    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, CancellationToken stopping)
+    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, Viewer viewer, CancellationToken stopping)
     {
-        var updates = fanOut.Subscribe(out var unsubscribe);
+        var updates = fanOut.Subscribe(viewer, out var unsubscribe);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         // The browser sends nothing we need; reading only notices when it goes away.
         var receive = DrainAsync(socket, cts);

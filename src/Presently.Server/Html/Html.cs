@@ -15,6 +15,10 @@ public static class Html
 
     public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A duration in milliseconds as <see cref="Duration(TimeSpan)"/> words, whatever the value (stored data may hold anything).</summary>
+    public static string Duration(long ms) =>
+        Duration(TimeSpan.FromMilliseconds(Math.Clamp(ms, 0, (long)TimeSpan.MaxValue.TotalMilliseconds - 1)));
+
     /// <summary>"2 h 13 m", "5 m", "42 s" — the same words board.js writes as time passes.</summary>
     public static string Duration(TimeSpan d)
     {

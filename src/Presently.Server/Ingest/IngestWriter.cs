@@ -26,12 +26,12 @@ public sealed class IngestWriter : BackgroundService
         _log = log;
     }
 
-    /// <summary>Completes once the batch is durably committed; faults if the commit failed.</summary>
-    public async Task CommitAsync(IngestBatch batch, CancellationToken ct)
+    /// <summary>Completes once the batch is durably committed (or refused whole); faults if the commit failed.</summary>
+    public async Task<CommitOutcome> CommitAsync(IngestBatch batch, CancellationToken ct)
     {
-        var pending = new Pending(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(batch, new TaskCompletionSource<CommitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
-        await pending.Done.Task.WaitAsync(ct);
+        return await pending.Done.Task.WaitAsync(ct);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,8 +45,8 @@ public sealed class IngestWriter : BackgroundService
                 while (group.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var p)) group.Add(p);
                 try
                 {
-                    await _store.CommitAsync(group.ConvertAll(p => p.Batch), stoppingToken);
-                    foreach (var p in group) p.Done.TrySetResult();
+                    var outcomes = await _store.CommitAsync(group.ConvertAll(p => p.Batch), stoppingToken);
+                    for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(outcomes[i]);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -65,5 +65,5 @@ public sealed class IngestWriter : BackgroundService
         }
     }
 
-    private sealed record Pending(IngestBatch Batch, TaskCompletionSource Done);
+    private sealed record Pending(IngestBatch Batch, TaskCompletionSource<CommitOutcome> Done);
 }

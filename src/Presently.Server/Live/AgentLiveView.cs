@@ -29,13 +29,13 @@ public sealed record AgentLiveView(
     /// </summary>
     public bool ShowsSameAs(AgentLiveView other) =>
         Connected == other.Connected && Person == other.Person && Host == other.Host && Name == other.Name
-        && Math.Abs(ClockOffsetMs - other.ClockOffsetMs) < 1000
+        && Int128.Abs((Int128)ClockOffsetMs - other.ClockOffsetMs) < 1000
         && Current?.SpanId == other.Current?.SpanId && Current?.State == other.Current?.State
         && Current?.App == other.Current?.App && Current?.Title == other.Current?.Title && Current?.StartMs == other.Current?.StartMs
         && (Connected || LastContact == other.LastContact);
 
     /// <summary>Since when the card's status has held.</summary>
     public DateTimeOffset Since => Connected && Current is not null
-        ? DateTimeOffset.FromUnixTimeMilliseconds(Current.StartMs)
+        ? Storage.Instants.FromMs(Current.StartMs)
         : LastContact;
 }

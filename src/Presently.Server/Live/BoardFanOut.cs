@@ -1,12 +1,14 @@
 using System.Threading.Channels;
+using Presently.Server.Auth;
 using Presently.Server.Board;
 
 namespace Presently.Server.Live;
 
 /// <summary>
-/// Pushes board changes to the browsers watching. A change renders one card once and queues that
-/// fragment to each subscriber: the work follows what changed, not the number of agents.
-/// A browser that cannot keep up is dropped; htmx reconnects it and it gets a fresh snapshot.
+/// Pushes board changes to the browsers watching. A change renders one card at most once per
+/// level of detail (full, presence) and queues it to each subscriber allowed to see it: the work
+/// follows what changed, not the number of agents. A browser that cannot keep up is dropped; htmx
+/// reconnects it and it gets a fresh snapshot.
 /// </summary>
 public sealed class BoardFanOut
 {
@@ -14,56 +16,61 @@ public sealed class BoardFanOut
 
     private readonly LiveState _live;
     private readonly BoardRenderer _renderer;
+    private readonly VisibilityPolicy _visibility;
     private readonly Lock _lock = new();
-    private readonly List<Channel<string>> _subscribers = [];
+    private readonly List<Subscriber> _subscribers = [];
 
-    public BoardFanOut(LiveState live, BoardRenderer renderer)
+    private sealed record Subscriber(Viewer Viewer, Channel<string> Channel);
+
+    public BoardFanOut(LiveState live, BoardRenderer renderer, VisibilityPolicy visibility)
     {
         _live = live;
         _renderer = renderer;
+        _visibility = visibility;
         live.Changed += OnChanged;
-        live.Removed += id => Broadcast(BoardRenderer.RenderRemoval(id));
+        live.Removed += id => Broadcast(_ => BoardRenderer.RenderRemoval(id));
     }
 
-    /// <summary>Returns a reader that first yields the whole board, then one fragment per change.</summary>
-    public ChannelReader<string> Subscribe(out Action unsubscribe)
+    /// <summary>Returns a reader that first yields the whole board as <paramref name="viewer"/> may see it, then one fragment per change.</summary>
+    public ChannelReader<string> Subscribe(Viewer viewer, out Action unsubscribe)
     {
-        var channel = Channel.CreateBounded<string>(new BoundedChannelOptions(SubscriberQueue) { SingleReader = true });
+        var subscriber = new Subscriber(viewer, Channel.CreateBounded<string>(new BoundedChannelOptions(SubscriberQueue) { SingleReader = true }));
         _live.Snapshot(all =>
         {
-            channel.Writer.TryWrite(_renderer.RenderSnapshot(all));
-            lock (_lock) _subscribers.Add(channel);
+            subscriber.Channel.Writer.TryWrite(_renderer.RenderSnapshot(all, a => _visibility.For(viewer, a.Person)));
+            lock (_lock) _subscribers.Add(subscriber);
         });
         unsubscribe = () =>
         {
-            lock (_lock) _subscribers.Remove(channel);
-            channel.Writer.TryComplete();
+            lock (_lock) _subscribers.Remove(subscriber);
+            subscriber.Channel.Writer.TryComplete();
         };
-        return channel.Reader;
+        return subscriber.Channel.Reader;
     }
 
     private void OnChanged(AgentLiveView view, bool isNew)
     {
-        lock (_lock)
+        var rendered = new string?[3];
+        Broadcast(viewer =>
         {
-            if (_subscribers.Count == 0) return;
-        }
-        Broadcast(_renderer.RenderUpdate(view, isNew));
+            var detail = _visibility.For(viewer, view.Person);
+            return detail == Detail.None ? null : rendered[(int)detail] ??= _renderer.RenderUpdate(view, isNew, detail);
+        });
     }
 
-    private void Broadcast(string fragment)
+    private void Broadcast(Func<Viewer, string?> fragmentFor)
     {
-        Channel<string>[] targets;
+        Subscriber[] targets;
         lock (_lock)
         {
             if (_subscribers.Count == 0) return;
             targets = [.. _subscribers];
         }
-        foreach (var channel in targets)
+        foreach (var s in targets)
         {
-            if (channel.Writer.TryWrite(fragment)) continue;
-            lock (_lock) _subscribers.Remove(channel);
-            channel.Writer.TryComplete();
+            if (fragmentFor(s.Viewer) is not { } fragment || s.Channel.Writer.TryWrite(fragment)) continue;
+            lock (_lock) _subscribers.Remove(s);
+            s.Channel.Writer.TryComplete();
         }
     }
 }

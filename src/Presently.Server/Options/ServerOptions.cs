@@ -41,8 +41,11 @@ public sealed class ServerOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan EnrollmentCodeLifetime { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Whether members may see other people's totals (per person, without apps or titles).</summary>
-    public bool MembersSeeTeamTotals { get; set; } = true;
+    /// <summary>
+    /// What members see of other people, on the board, in reports and in the API alike (admins see
+    /// everything, everyone sees all of their own). See <see cref="Auth.MemberView"/>.
+    /// </summary>
+    public Auth.MemberView MembersSee { get; set; } = Auth.MemberView.Presence;
 
     /// <summary>Sign-in and enrollment attempts allowed per client IP per minute.</summary>
     [Range(1, 10_000)]
@@ -52,9 +55,36 @@ public sealed class ServerOptions
     [Range(1, 1_000_000)]
     public int AgentFramesPerSecond { get; set; } = 200;
 
-    /// <summary>Span records per second one agent may send (sustained). Replays after an outage run at this pace.</summary>
+    /// <summary>
+    /// Span records per second one agent may send (sustained). A desktop makes a few a minute;
+    /// replays after an outage run at this pace (eight offline hours in well under a minute).
+    /// </summary>
     [Range(1, 10_000_000)]
-    public int AgentSpansPerSecond { get; set; } = 100_000;
+    public int AgentSpansPerSecond { get; set; } = 2_000;
+
+    /// <summary>
+    /// Bytes one agent may store per UTC day of span time (64 per span plus its app, title and
+    /// context). A busy desktop stores 1-3 MB a day. Over it, batches are refused (the agent keeps
+    /// them in its journal) and the Agents page says so; from 80 % it warns.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int AgentDailyQuotaMegabytes { get; set; } = 16;
+
+    /// <summary>How far before its enrollment (or first Hello) an agent's spans may start: time it recorded before it could send.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan AgentOfflineWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Reports computed at once; more wait in a queue of <see cref="ReportQueue"/>, beyond that they get 503.</summary>
+    [Range(1, 1024)]
+    public int ReportConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>Reports that may wait for a free slot.</summary>
+    [Range(0, 100_000)]
+    public int ReportQueue { get; set; } = 32;
+
+    /// <summary>A report (waiting included) that takes longer is stopped and answered 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan ReportTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Reverse proxies (IP addresses) whose X-Forwarded-For/-Proto headers are trusted. See docs/deploy.md.</summary>
     public List<string> KnownProxies { get; set; } = [];
@@ -66,6 +96,8 @@ public sealed class ServerOptions
     public OidcOptions Oidc { get; set; } = new();
 
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
+
+    public long AgentDailyQuotaBytes => AgentDailyQuotaMegabytes * 1024L * 1024L;
 
     private static string DefaultDataDirectory()
     {

@@ -25,7 +25,9 @@ public static class ReportPage
             case "custom":
                 if (!DateOnly.TryParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var f) ||
                     !DateOnly.TryParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
-                    return new Form("custom", from ?? "", to ?? "", zoneId, "", "", "choose both dates of the custom range");
+                    return new Form("custom", Short(from), Short(to), zoneId, "", "", "choose both dates of the custom range");
+                if (!ReportQuery.IsReportableDay(f) || !ReportQuery.IsReportableDay(t))
+                    return new Form("custom", iso(f), iso(t), zoneId, "", "", ReportQuery.DateRangeError);
                 // The custom range includes its last day, so it ends at the following midnight.
                 return new Form("custom", iso(f), iso(t), zoneId, iso(f), iso(t.AddDays(1)), null);
             default:
@@ -33,8 +35,11 @@ public static class ReportPage
         }
     }
 
-    public static IResult Render(HttpContext ctx, Form form, ReportResult? result)
+    private static string Short(string? s) => s is null ? "" : s[..Math.Min(s.Length, 32)];
+
+    public static IResult Render(HttpContext ctx, Form form, ReportResult? result, int status = StatusCodes.Status200OK)
     {
+        ctx.Response.StatusCode = status;
         var sb = new StringBuilder();
         sb.Append($"""
             <h1>Hours</h1>

@@ -8,6 +8,13 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
 {
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(400);
 
+    /// <summary>Reports cover 1970 to 9000: no span can be earlier, and the calendar's far end is where date arithmetic overflows.</summary>
+    public static readonly DateOnly FirstDay = new(1970, 1, 2);
+    public static readonly DateOnly LastDay = new(8999, 12, 31);
+    public const string DateRangeError = "dates must fall between 1970-01-02 and 8999-12-31";
+
+    public static bool IsReportableDay(DateOnly day) => day >= FirstDay && day <= LastDay;
+
     /// <summary>
     /// <paramref name="from"/> and <paramref name="to"/> are ISO 8601 instants with an offset, or dates
     /// (yyyy-MM-dd) meaning local midnight in <paramref name="tz"/>. Defaults: today so far, UTC, person,app.
@@ -19,6 +26,7 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
         var todayStart = LocalMidnight(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime), zone);
         if (!TryInstant(from, zone, todayStart, out var start)) return (null, $"'from' is not an ISO 8601 date or instant: '{Truncate(from)}'");
         if (!TryInstant(to, zone, now, out var end)) return (null, $"'to' is not an ISO 8601 date or instant: '{Truncate(to)}'");
+        if (!IsReportable(start) || !IsReportable(end)) return (null, DateRangeError);
         if (end <= start) return (null, "'to' must be after 'from'");
         if (end - start > MaxPeriod) return (null, $"a report covers at most {MaxPeriod.TotalDays:0} days");
 
@@ -32,6 +40,10 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
         }
         return (new ReportQuery(start, end, zone, dims), null);
     }
+
+    private static bool IsReportable(DateTimeOffset t) =>
+        t >= new DateTimeOffset(FirstDay.AddDays(-1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+        && t <= new DateTimeOffset(LastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo zone) =>
         DateTimeOffset.FromUnixTimeMilliseconds(HoursReport.NextLocalMidnightMs(day.AddDays(-1), zone));
@@ -51,7 +63,8 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
         if (text.Length > 40) return false;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
-            value = LocalMidnight(day, zone);
+            // Out-of-range days are answered by the range check; here they must not reach date arithmetic.
+            value = IsReportableDay(day) ? LocalMidnight(day, zone) : DateTimeOffset.MinValue;
             return true;
         }
         // An instant must say where it is: 2026-11-29T10:00:00Z or …+01:00.

@@ -28,7 +28,9 @@ public sealed record ReportResult(
 /// <summary>
 /// The hours transform: a pure function from active spans to time per group. Each span counts only
 /// for its overlap with [from, to); with <see cref="ReportDimension.Day"/> it is cut at the viewer's
-/// local midnights, so days are exact across DST changes.
+/// local midnights, so days are exact across DST changes. One agent's time is never counted twice:
+/// where its spans overlap (only data stored before ingest kept them apart can), the earlier-starting
+/// span keeps the shared time.
 /// </summary>
 public static class HoursReport
 {
@@ -47,10 +49,18 @@ public static class HoursReport
         var totals = new Dictionary<string, (string[] Key, long Ms)>(StringComparer.Ordinal);
         var byDay = groupBy.Contains(ReportDimension.Day);
 
-        foreach (var span in spans)
+        string? agent = null;
+        var coveredUntil = long.MinValue;
+        foreach (var span in spans.OrderBy(s => s.AgentId, StringComparer.Ordinal).ThenBy(s => s.StartMs))
         {
-            var start = Math.Max(span.StartMs, fromMs);
+            if (span.AgentId != agent)
+            {
+                agent = span.AgentId;
+                coveredUntil = long.MinValue;
+            }
+            var start = Math.Max(Math.Max(span.StartMs, fromMs), coveredUntil);
             var end = Math.Min(span.EndMs, toMs);
+            coveredUntil = Math.Max(coveredUntil, span.EndMs);
             if (end <= start) continue;
 
             if (!byDay)

@@ -129,6 +129,7 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
         if (deleteData)
         {
             await ExecuteAsync(conn, tx, "DELETE FROM spans WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
+            await ExecuteAsync(conn, tx, "DELETE FROM agent_usage WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
             await ExecuteAsync(conn, tx, "UPDATE enrollment_codes SET used_by_agent = NULL WHERE used_by_agent = $p0", ct, agentId);
             changed = await ExecuteAsync(conn, tx, "DELETE FROM agents WHERE id = $p0", ct, agentId);
         }
@@ -159,7 +160,7 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
 
     private static string RoleName(Role role) => role == Role.Admin ? "admin" : "member";
 
-    private static DateTimeOffset Ms(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static DateTimeOffset Ms(long ms) => Instants.FromMs(ms);
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {

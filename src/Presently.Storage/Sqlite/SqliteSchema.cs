@@ -72,5 +72,22 @@ internal static class SqliteSchema
             value TEXT NOT NULL
         );
         """,
+        // Ingest keeps each agent's spans apart and each agent-day's bytes within the daily quota.
+        """
+        -- The neighbours a new span of an agent must not overlap, found without a scan.
+        CREATE INDEX spans_by_agent_start ON spans(agent_key, start_ms);
+        -- Bytes stored per agent and UTC day of span start (days since 1970), kept in step with
+        -- spans in the ingest transaction. A span's bytes: SpanSize.Of (64 + UTF-8 lengths).
+        CREATE TABLE agent_usage (
+            agent_key INTEGER NOT NULL,
+            day       INTEGER NOT NULL,
+            bytes     INTEGER NOT NULL,
+            PRIMARY KEY (agent_key, day)
+        ) WITHOUT ROWID;
+        INSERT INTO agent_usage(agent_key, day, bytes)
+            SELECT agent_key, start_ms / 86400000,
+                   sum(64 + coalesce(length(CAST(app AS BLOB)), 0) + coalesce(length(CAST(title AS BLOB)), 0) + coalesce(length(CAST(context AS BLOB)), 0))
+            FROM spans GROUP BY agent_key, start_ms / 86400000;
+        """,
     ];
 }

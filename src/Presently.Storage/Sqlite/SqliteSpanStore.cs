@@ -14,8 +14,11 @@ public sealed class SqliteSpanStore : ISpanStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
 
-    public SqliteSpanStore(string databasePath)
+    private readonly StoreLimits _limits;
+
+    public SqliteSpanStore(string databasePath, StoreLimits? limits = null)
     {
+        _limits = limits ?? StoreLimits.None;
         DatabasePath = Path.GetFullPath(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -45,43 +48,56 @@ public sealed class SqliteSpanStore : ISpanStore
         }
     }
 
-    public async Task<long> RegisterAgentAsync(AgentRegistration r, CancellationToken ct = default)
+    public async Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration r, bool mayCreate = true, CancellationToken ct = default)
     {
         var writer = Writer;
         await _writeLock.WaitAsync(ct);
         try
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
-            await using (var person = writer.CreateCommand())
+            if (mayCreate)
             {
-                person.Transaction = tx;
-                person.CommandText = "INSERT INTO persons(name) VALUES ($name) ON CONFLICT(name) DO NOTHING;";
-                person.Parameters.AddWithValue("$name", r.PersonName);
-                await person.ExecuteNonQueryAsync(ct);
+                await using var create = writer.CreateCommand();
+                create.Transaction = tx;
+                create.CommandText = """
+                    INSERT INTO persons(name) VALUES ($person) ON CONFLICT(name) DO NOTHING;
+                    INSERT INTO agents(id, person_id, host, os, agent_version, capabilities, first_seen_ms, last_seen_ms)
+                    VALUES ($id, (SELECT id FROM persons WHERE name = $person), $host, $os, $version, '', $seen, $seen)
+                    ON CONFLICT(id) DO NOTHING;
+                    """;
+                create.Parameters.AddWithValue("$id", r.AgentId);
+                create.Parameters.AddWithValue("$person", r.PersonName);
+                create.Parameters.AddWithValue("$host", r.Host);
+                create.Parameters.AddWithValue("$os", r.Os);
+                create.Parameters.AddWithValue("$version", r.AgentVersion);
+                create.Parameters.AddWithValue("$seen", r.SeenAt.ToUnixTimeMilliseconds());
+                await create.ExecuteNonQueryAsync(ct);
             }
 
+            // Only an active agent is let in, checked in the same transaction that records its
+            // Hello: a block or removal committed before this can never be undone by it.
             await using var cmd = writer.CreateCommand();
             cmd.Transaction = tx;
             cmd.CommandText = """
-                INSERT INTO agents(id, person_id, host, os, agent_version, capabilities, first_seen_ms, last_seen_ms, clock_offset_ms)
-                VALUES ($id, (SELECT id FROM persons WHERE name = $person), $host, $os, $version, $caps, $seen, $seen, $offset)
-                ON CONFLICT(id) DO UPDATE SET
-                    host = excluded.host, os = excluded.os, agent_version = excluded.agent_version,
-                    capabilities = excluded.capabilities, last_seen_ms = excluded.last_seen_ms,
-                    clock_offset_ms = excluded.clock_offset_ms
-                RETURNING highest_seq;
+                UPDATE agents SET host = $host, os = $os, agent_version = $version, capabilities = $caps,
+                    last_seen_ms = $seen, clock_offset_ms = $offset
+                WHERE id = $id AND status = 'active'
+                RETURNING highest_seq, first_seen_ms;
                 """;
             cmd.Parameters.AddWithValue("$id", r.AgentId);
-            cmd.Parameters.AddWithValue("$person", r.PersonName);
             cmd.Parameters.AddWithValue("$host", r.Host);
             cmd.Parameters.AddWithValue("$os", r.Os);
             cmd.Parameters.AddWithValue("$version", r.AgentVersion);
             cmd.Parameters.AddWithValue("$caps", string.Join(',', r.Capabilities));
             cmd.Parameters.AddWithValue("$seen", r.SeenAt.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$offset", r.ClockOffsetMs);
-            var highest = (long)(await cmd.ExecuteScalarAsync(ct))!;
+            AgentRegistered? registered = null;
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                if (await reader.ReadAsync(ct)) registered = new AgentRegistered(reader.GetInt64(0), Instants.FromMs(reader.GetInt64(1)));
+            }
             await tx.CommitAsync(ct);
-            return highest;
+            return registered;
         }
         finally
         {
@@ -89,80 +105,46 @@ public sealed class SqliteSpanStore : ISpanStore
         }
     }
 
-    public async Task CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default)
+    public async Task<IReadOnlyList<CommitOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default)
     {
-        if (batches.Count == 0) return;
+        if (batches.Count == 0) return [];
         var writer = Writer;
         await _writeLock.WaitAsync(ct);
         try
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
-            await using var upsert = writer.CreateCommand();
-            upsert.Transaction = tx;
-            // A version with a lower seq than the stored one is an old replay: it must not win.
-            upsert.CommandText = """
-                INSERT INTO spans(agent_key, span_id, seq, start_ms, end_ms, state, app, title, context)
-                VALUES ($key, $span, $seq, $start, $end, $state, $app, $title, $context)
-                ON CONFLICT(agent_key, span_id) DO UPDATE SET
-                    seq = excluded.seq, start_ms = excluded.start_ms, end_ms = excluded.end_ms, state = excluded.state,
-                    app = excluded.app, title = excluded.title, context = excluded.context
-                WHERE excluded.seq > spans.seq;
-                """;
-            var pKey = upsert.Parameters.Add("$key", SqliteType.Integer);
-            var pSpan = upsert.Parameters.Add("$span", SqliteType.Integer);
-            var pSeq = upsert.Parameters.Add("$seq", SqliteType.Integer);
-            var pStart = upsert.Parameters.Add("$start", SqliteType.Integer);
-            var pEnd = upsert.Parameters.Add("$end", SqliteType.Integer);
-            var pState = upsert.Parameters.Add("$state", SqliteType.Integer);
-            var pApp = upsert.Parameters.Add("$app", SqliteType.Text);
-            var pTitle = upsert.Parameters.Add("$title", SqliteType.Text);
-            var pContext = upsert.Parameters.Add("$context", SqliteType.Text);
-            upsert.Prepare();
-
-            await using var raise = writer.CreateCommand();
-            raise.Transaction = tx;
-            raise.CommandText = "UPDATE agents SET highest_seq = max(highest_seq, $seq) WHERE id = $agent;";
-            var rAgent = raise.Parameters.Add("$agent", SqliteType.Text);
-            var rSeq = raise.Parameters.Add("$seq", SqliteType.Integer);
-            raise.Prepare();
-
-            // The agent's row key is looked up once per batch, not once per span.
-            await using var lookup = writer.CreateCommand();
-            lookup.Transaction = tx;
-            lookup.CommandText = "SELECT key FROM agents WHERE id = $agent;";
-            var lAgent = lookup.Parameters.Add("$agent", SqliteType.Text);
-            lookup.Prepare();
-
-            foreach (var batch in batches)
+            var outcomes = new CommitOutcome[batches.Count];
+            await using (var ingest = new SqliteIngest(writer, tx, _limits.DailyQuotaBytes))
             {
-                lAgent.Value = batch.AgentId;
-                // An agent removed (with its data) while its batch waited: nothing of it may be stored.
-                if (await lookup.ExecuteScalarAsync(ct) is not long key) continue;
-                pKey.Value = key;
-                foreach (var s in batch.Spans)
-                {
-                    pSpan.Value = s.SpanId;
-                    pSeq.Value = s.Seq;
-                    pStart.Value = s.StartMs;
-                    pEnd.Value = s.EndMs;
-                    pState.Value = (int)s.State;
-                    pApp.Value = (object?)s.App ?? DBNull.Value;
-                    pTitle.Value = (object?)s.Title ?? DBNull.Value;
-                    pContext.Value = (object?)s.Context ?? DBNull.Value;
-                    await upsert.ExecuteNonQueryAsync(ct);
-                }
-
-                rAgent.Value = batch.AgentId;
-                rSeq.Value = batch.HighestSeq;
-                await raise.ExecuteNonQueryAsync(ct);
+                for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
             }
-
             await tx.CommitAsync(ct);
+            return outcomes;
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    public async Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, CancellationToken ct = default)
+    {
+        await using var conn = await OpenReaderAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = """
+            SELECT a.id, p.name, a.host, u.day, u.bytes
+            FROM agent_usage u JOIN agents a ON a.key = u.agent_key JOIN persons p ON p.id = a.person_id
+            WHERE u.day >= $since AND u.bytes >= $min AND a.status != 'removed'
+            ORDER BY u.bytes DESC LIMIT 100;
+            """;
+        cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds() / 86_400_000);
+        cmd.Parameters.AddWithValue("$min", atLeastBytes);
+        var result = new List<QuotaUse>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            result.Add(new QuotaUse(r.GetString(0), r.GetString(1), r.GetString(2),
+                DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)Math.Clamp(r.GetInt64(3), 0, 2_000_000)), r.GetInt64(4)));
+        return result;
     }
 
     public async Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default)
@@ -186,7 +168,7 @@ public sealed class SqliteSpanStore : ISpanStore
             var agentId = r.GetString(0);
             var last = r.IsDBNull(8) ? null : ReadSpan(r, agentId, 8);
             result.Add(new AgentSummary(agentId, r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-                r.GetInt64(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetInt64(7), last));
+                r.GetInt64(5), Instants.FromMs(r.GetInt64(6)), r.GetInt64(7), last));
         }
         return result;
     }
@@ -243,8 +225,8 @@ public sealed class SqliteSpanStore : ISpanStore
         agentId,
         r.GetInt64(o),
         r.GetInt64(o + 1),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 2)),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 3)),
+        Instants.FromMs(r.GetInt64(o + 2)),
+        Instants.FromMs(r.GetInt64(o + 3)),
         (SpanState)r.GetInt32(o + 4),
         r.IsDBNull(o + 5) ? null : r.GetString(o + 5),
         r.IsDBNull(o + 6) ? null : r.GetString(o + 6),

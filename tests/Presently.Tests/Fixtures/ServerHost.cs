@@ -72,7 +72,11 @@ public sealed class ServerHost : IAsyncDisposable
     public static Task<ServerHost> StartAsync(string? dataDirectory = null, TimeProvider? time = null, params string[] extraArgs) =>
         StartAsync(dataDirectory, time, signInAdmin: true, extraArgs);
 
-    public static async Task<ServerHost> StartAsync(string? dataDirectory, TimeProvider? time, bool signInAdmin, params string[] extraArgs)
+    public static Task<ServerHost> StartAsync(string? dataDirectory, TimeProvider? time, bool signInAdmin, params string[] extraArgs) =>
+        StartAsync(dataDirectory, time, signInAdmin, services: null, extraArgs);
+
+    /// <param name="services">Replaces services after the server's own (a store that stalls, say).</param>
+    public static async Task<ServerHost> StartAsync(string? dataDirectory, TimeProvider? time, bool signInAdmin, Action<IServiceCollection>? services, params string[] extraArgs)
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         var dir = dataDirectory ?? owned!.Path;
@@ -90,6 +94,7 @@ public sealed class ServerHost : IAsyncDisposable
         var app = PresentlyServer.Build(args, builder =>
         {
             if (time is not null) builder.Services.Replace(ServiceDescriptor.Singleton(time));
+            services?.Invoke(builder.Services);
         });
         var setupToken = await app.InitializeAsync();
         await app.StartAsync();

@@ -35,6 +35,9 @@ public sealed class FuzzTests : IDisposable
     public void Config_loader_survives_mutated_files() => AssertClean(ConfigFuzz.Run(seed: 2026, Budget, _dir.Path), 100);
 
     [Fact]
+    public void Random_Hello_and_SpanBatch_semantics_keep_stored_spans_true() => AssertClean(IngestFuzz.Run(seed: 2026, TimeSpan.FromSeconds(5), _dir.Path), 100);
+
+    [Fact]
     public async Task The_server_keeps_serving_and_stores_only_valid_spans_under_mutated_frames()
     {
         await using var server = await ServerHost.StartAsync();

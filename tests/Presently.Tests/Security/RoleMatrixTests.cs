@@ -31,6 +31,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/api/v1/agents"] = Level.Member,
         ["/account"] = Level.Member,
         ["/account/agents"] = Level.Member,
+        ["/account/visibility"] = Level.Member,
         ["/logout"] = Level.Member,
     };
 

@@ -58,9 +58,46 @@ public class IngestValidatorTests
     [InlineData("")]
     [InlineData("<script>")]
     public void Hello_with_a_bad_agent_id_is_refused(string id) =>
-        Assert.Equal(ErrorCodes.InvalidHello, IngestValidator.Check(new Hello(1, id, "1", "h", "os", [], 0)).Code);
+        Assert.Equal(ErrorCodes.InvalidHello, IngestValidator.Check(new Hello(1, id, "1", "h", "os", [], NowMs), Now).Code);
 
     [Fact]
     public void Hello_with_another_protocol_version_is_refused() =>
-        Assert.Equal(ErrorCodes.UnsupportedVersion, IngestValidator.Check(new Hello(2, "a", "1", "h", "os", [], 0)).Code);
+        Assert.Equal(ErrorCodes.UnsupportedVersion, IngestValidator.Check(new Hello(2, "a", "1", "h", "os", [], NowMs), Now).Code);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-10_000_000_000_000_000)]
+    [InlineData(long.MinValue)]
+    [InlineData(long.MaxValue)]
+    public void Hello_from_a_clock_a_day_or_more_away_is_refused(long agentClockMs) =>
+        Assert.Equal(ErrorCodes.InvalidHello, IngestValidator.Check(new Hello(1, "a", "1", "h", "os", [], agentClockMs), Now).Code);
+
+    [Fact]
+    public void Hello_from_a_clock_hours_away_is_let_in_to_be_corrected() =>
+        Assert.Null(IngestValidator.Check(new Hello(1, "a", "1", "h", "os", [], NowMs - 5 * 3_600_000), Now).Code);
+
+    [Fact]
+    public void Seqs_must_increase_past_what_the_connection_already_sent()
+    {
+        var bounds = IngestValidator.Bounds.At(Now, Now.AddDays(-7), afterSeq: 10);
+        Assert.Null(IngestValidator.Check(new SpanBatch([Span(NowMs - 2000, NowMs - 1000) with { Seq = 11 }, Span(NowMs - 1000, NowMs) with { Seq = 12 }]), bounds).Code);
+        Assert.Equal(ErrorCodes.InvalidSpan, IngestValidator.Check(new SpanBatch([Span(NowMs - 2000, NowMs) with { Seq = 10 }]), bounds).Code);
+        Assert.Equal(ErrorCodes.InvalidSpan, IngestValidator.Check(new SpanBatch([Span(NowMs - 2000, NowMs) with { Seq = 12 }, Span(NowMs - 1000, NowMs) with { Seq = 11 }]), bounds).Code);
+
+        // Leading replays are skipped; a batch of nothing but replays is refused.
+        var straddling = IngestValidator.WithoutReplays(new SpanBatch([Span(NowMs - 2000, NowMs - 1000) with { Seq = 9 }, Span(NowMs - 1000, NowMs) with { Seq = 11 }]), 10);
+        Assert.Equal([11L], straddling.Spans.Select(s => s.Seq));
+        Assert.Null(IngestValidator.Check(straddling, bounds).Code);
+        var replays = IngestValidator.WithoutReplays(new SpanBatch([Span(NowMs - 2000, NowMs) with { Seq = 9 }, Span(NowMs - 1000, NowMs) with { Seq = 10 }]), 10);
+        Assert.Equal(ErrorCodes.InvalidSpan, IngestValidator.Check(replays, bounds).Code);
+    }
+
+    [Fact]
+    public void A_span_starting_before_the_agent_could_have_recorded_it_is_refused()
+    {
+        var bounds = IngestValidator.Bounds.At(Now, Now.AddDays(-7), afterSeq: 0);
+        var earliest = Now.AddDays(-7).ToUnixTimeMilliseconds();
+        Assert.Null(IngestValidator.Check(new SpanBatch([Span(earliest, earliest + 1000)]), bounds).Code);
+        Assert.Equal(ErrorCodes.InvalidSpan, IngestValidator.Check(new SpanBatch([Span(earliest - 1, earliest + 1000)]), bounds).Code);
+    }
 }

@@ -70,4 +70,22 @@ public class HoursReportTests
     [Fact]
     public void An_empty_period_is_an_empty_report() =>
         Assert.Empty(HoursReport.Compute([Span("ann", "vim", T0, TimeSpan.FromHours(1))], T0, T0, TimeZoneInfo.Utc, [ReportDimension.App]).Rows);
+
+    [Fact]
+    public void One_agents_overlapping_spans_count_once_and_the_earlier_span_keeps_the_shared_time()
+    {
+        var spans = new[]
+        {
+            Span("ann", "vim", T0, TimeSpan.FromHours(1)),
+            Span("ann", "firefox", T0.AddMinutes(30), TimeSpan.FromHours(1)), // 30 min shared with vim
+            Span("ann", "slack", T0.AddMinutes(10), TimeSpan.FromMinutes(5)), // inside vim
+            Span("bob", "vim", T0, TimeSpan.FromHours(1)),                    // another agent: its own time
+        };
+        var r = HoursReport.Compute(spans, T0.AddMinutes(-5), T0.AddHours(3), TimeZoneInfo.Utc, [ReportDimension.Person, ReportDimension.App]);
+        Assert.Equal(TimeSpan.FromMinutes(90).TotalMilliseconds, r.Rows.Where(x => x.Key[0] == "ann").Sum(x => x.Milliseconds));
+        Assert.Equal(TimeSpan.FromMinutes(60).TotalMilliseconds, r.Rows.Single(x => x.Key[0] == "ann" && x.Key[1] == "vim").Milliseconds);
+        Assert.Equal(TimeSpan.FromMinutes(30).TotalMilliseconds, r.Rows.Single(x => x.Key[0] == "ann" && x.Key[1] == "firefox").Milliseconds);
+        Assert.DoesNotContain(r.Rows, x => x.Key[1] == "slack");
+        Assert.Equal(TimeSpan.FromMinutes(60).TotalMilliseconds, r.Rows.Single(x => x.Key[0] == "bob").Milliseconds);
+    }
 }

@@ -24,8 +24,8 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private Task<long> Register(string id) =>
-        _store.RegisterAgentAsync(new AgentRegistration(id, "ann", "host", "Linux", "1.0", ["x11"], T0, 0));
+    private async Task<long> Register(string id) =>
+        (await _store.RegisterAgentAsync(new AgentRegistration(id, "ann", "host", "Linux", "1.0", ["x11"], T0, 0)))!.HighestSeq;
 
     private static SpanRecord V(long seq, long span, int startSec, int endSec, string app = "vim") =>
         new(seq, span, T0.AddSeconds(startSec).ToUnixTimeMilliseconds(), T0.AddSeconds(endSec).ToUnixTimeMilliseconds(), SpanState.Active, app, "t", null);
@@ -74,5 +74,75 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
         var agent = Assert.Single(await _store.ListAgentsAsync());
         Assert.Equal("ann", agent.PersonName);
         Assert.Equal(1, agent.LastSpan!.SpanId);
+    }
+
+    private static SpanRecord Titled(long seq, long span, int startSec, int endSec, int titleLength) =>
+        V(seq, span, startSec, endSec) with { Title = new string('t', titleLength) };
+
+    [Fact]
+    public async Task A_span_is_clipped_to_the_time_no_other_span_of_its_agent_holds()
+    {
+        await _store.CommitAsync([new IngestBatch("a1", [V(1, 1, 0, 100), V(2, 2, 200, 300)])]);
+        await _store.CommitAsync([new IngestBatch("a1", [
+            V(3, 3, 50, 250, "overlaps both"),   // keeps 100-200
+            V(4, 4, 10, 20, "inside"),           // nothing left: dropped
+            V(5, 5, 300, 400, "touching")])]);   // touching is not overlapping
+        var spans = (await _store.GetSpansAsync("a1")).ToDictionary(s => s.SpanId);
+        Assert.Equal((T0.AddSeconds(100), T0.AddSeconds(200)), (spans[3].Start, spans[3].End));
+        Assert.False(spans.ContainsKey(4));
+        Assert.Equal(TimeSpan.FromSeconds(100), spans[5].Duration);
+        Assert.Equal(400_000, await TotalMs());
+
+        // A span's later version is clipped the same way and never pushes into its neighbours.
+        await _store.CommitAsync([new IngestBatch("a1", [V(6, 1, 0, 150)])]);
+        Assert.Equal(TimeSpan.FromSeconds(100), (await _store.GetSpansAsync("a1")).Single(s => s.SpanId == 1).Duration);
+    }
+
+    [Fact]
+    public async Task Records_at_or_below_the_stored_seq_never_create_or_change_a_span()
+    {
+        await _store.CommitAsync([new IngestBatch("a1", [V(10, 1, 0, 10)])]);
+        await _store.CommitAsync([new IngestBatch("a1", [V(4, 2, 20, 30, "fabricated"), V(9, 1, 0, 5)])]);
+        var span = Assert.Single(await _store.GetSpansAsync("a1"));
+        Assert.Equal(10, span.Seq);
+        Assert.Equal(10, await Register("a1"));
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_daily_quota_is_rolled_back_alone()
+    {
+        await using var limited = new SqliteSpanStore(_dir.File("data/limited.db"), new StoreLimits(DailyQuotaBytes: 4_000));
+        await limited.InitializeAsync();
+        await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0));
+        await limited.RegisterAgentAsync(new AgentRegistration("small", "bob", "h", "Linux", "1", [], T0, 0));
+
+        var outcomes = await limited.CommitAsync([
+            new IngestBatch("big", [Titled(1, 1, 0, 10, 1000), Titled(2, 2, 10, 20, 1000)]),
+            new IngestBatch("small", [Titled(1, 1, 0, 10, 100)]),
+            new IngestBatch("big", [Titled(3, 3, 20, 30, 1000), Titled(4, 4, 30, 40, 1000)]),
+        ]);
+        Assert.Equal([CommitOutcome.Stored, CommitOutcome.Stored, CommitOutcome.OverQuota], outcomes);
+        Assert.Equal(2, (await limited.GetSpansAsync("big")).Count);
+        Assert.Equal(2, (await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0)))!.HighestSeq);
+        Assert.Single(await limited.GetSpansAsync("small"));
+
+        // Replacing a span's version counts its new size minus its old, so checkpoints cost nothing extra.
+        Assert.Equal([CommitOutcome.Stored], await limited.CommitAsync([new IngestBatch("big", [Titled(5, 2, 10, 25, 1000)])]));
+        var use = Assert.Single(await limited.GetQuotaUseAsync(T0.AddDays(-1), 1_000), u => u.AgentId == "big");
+        Assert.Equal(2 * (SpanSize.RowOverhead + 3 + 1000), use.Bytes);
+        Assert.Equal(DateOnly.FromDateTime(T0.UtcDateTime), use.Day);
+    }
+
+    [Fact]
+    public async Task Only_an_active_agent_is_registered_and_only_a_new_one_created_when_allowed()
+    {
+        Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("never-seen", "ann", "h", "Linux", "1", [], T0, 0), mayCreate: false));
+        Assert.DoesNotContain(await _store.ListAgentsAsync(), a => a.AgentId == "never-seen");
+
+        var accounts = new SqliteAccounts(_dir.File("data/presently.db"));
+        Assert.True(await accounts.SetStatusAsync("a1", "blocked"));
+        Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], T0, 0)));
+        Assert.Equal([CommitOutcome.AgentGone], await _store.CommitAsync([new IngestBatch("a1", [V(1, 1, 0, 10)])]));
+        Assert.Empty(await _store.GetSpansAsync("a1"));
     }
 }

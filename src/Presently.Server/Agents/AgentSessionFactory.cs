@@ -1,0 +1,23 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using Presently.Server.Ingest;
+using Presently.Server.Live;
+using Presently.Server.Options;
+using Presently.Storage;
+
+namespace Presently.Server.Agents;
+
+/// <summary>What every agent connection needs, injected once; each connection gets its own <see cref="AgentSession"/>.</summary>
+public sealed class AgentSessionFactory(
+    ISpanStore store,
+    IAgentRegistry registry,
+    IngestWriter writer,
+    LiveState live,
+    AgentConnections connections,
+    IOptions<ServerOptions> options,
+    TimeProvider time,
+    ILogger<AgentSession> log)
+{
+    public AgentSession Create(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease) =>
+        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, options.Value, time, log));
+}

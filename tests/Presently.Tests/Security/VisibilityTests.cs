@@ -1,0 +1,74 @@
+using Presently.Protocol;
+using Presently.Storage;
+using Presently.Tests.Fixtures;
+
+namespace Presently.Tests.Security;
+
+/// <summary>One visibility policy for board, reports and API; and a person sees what others see of them.</summary>
+public sealed class VisibilityTests : IAsyncLifetime
+{
+    private ServerHost _server = null!;
+
+    public async ValueTask InitializeAsync() => _server = await ServerHost.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    private async Task<TestAgentClient> WorkAsync(string person, string app, string title)
+    {
+        var (agentId, token) = await _server.EnrollAsync(person, host: person + "-pc");
+        var agent = await TestAgentClient.ConnectAsync(_server.AgentUri, token);
+        await agent.SendAsync(TestAgentClient.NewHello(agentId));
+        Assert.IsType<Welcome>(await agent.ReceiveAsync());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await agent.SendAsync(new SpanBatch([new SpanRecord(1, 1, now - 60_000, now - 1000, SpanState.Active, app, title, null)]));
+        Assert.IsType<Ack>(await agent.ReceiveAsync());
+        return agent;
+    }
+
+    [Fact]
+    public async Task Members_see_others_presence_on_the_board_but_not_their_apps_or_titles()
+    {
+        using var dana = await _server.SignInAsync("dana", Role.Member);
+        await using var danaAgent = await WorkAsync("dana", "DanaEditor", "dana-own-title");
+        await using var ericAgent = await WorkAsync("eric", "EricSecretApp", "eric-secret-title");
+
+        var page = await dana.Http.GetStringAsync("/");
+        Assert.Contains("eric", page);
+        Assert.DoesNotContain("eric-secret-title", page);
+        Assert.DoesNotContain("EricSecretApp", page);
+        Assert.Contains("dana-own-title", page);
+
+        using var board = await dana.OpenBoardAsync();
+        var snapshot = await BoardText.ReceiveAsync(board);
+        Assert.DoesNotContain("eric-secret-title", snapshot);
+        Assert.DoesNotContain("EricSecretApp", snapshot);
+
+        // A later change is pushed redacted too.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await ericAgent.SendAsync(new SpanBatch([new SpanRecord(2, 2, now - 500, now, SpanState.Active, "EricOtherApp", "eric-next-title", null)]));
+        Assert.IsType<Ack>(await ericAgent.ReceiveAsync());
+        var update = await BoardText.ReceiveAsync(board);
+        Assert.Contains("eric", update);
+        Assert.DoesNotContain("eric-next-title", update);
+        Assert.DoesNotContain("EricOtherApp", update);
+
+        // Admins see everything.
+        var adminPage = await _server.Http.GetStringAsync("/");
+        Assert.Contains("eric-next-title", adminPage);
+    }
+
+    [Fact]
+    public async Task A_person_sees_what_others_see_of_them()
+    {
+        using var dana = await _server.SignInAsync("dana", Role.Member);
+        await using var agent = await WorkAsync("dana", "DanaEditor", "dana-own-title");
+        var page = await dana.Http.GetStringAsync("/account/visibility");
+        var asMember = page[page.IndexOf("id=\"seen-by-members\"", StringComparison.Ordinal)..];
+        asMember = asMember[..asMember.IndexOf("</section>", StringComparison.Ordinal)];
+        var asAdmin = page[page.IndexOf("id=\"seen-by-admins\"", StringComparison.Ordinal)..];
+        asAdmin = asAdmin[..asAdmin.IndexOf("</section>", StringComparison.Ordinal)];
+        Assert.Contains("dana-own-title", asAdmin);
+        Assert.DoesNotContain("dana-own-title", asMember);
+        Assert.Contains("dana", asMember);
+    }
+}
