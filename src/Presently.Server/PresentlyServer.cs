@@ -28,7 +28,7 @@ public static class PresentlyServer
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ISpanStore>(sp => new SqliteSpanStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
-        builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
+        builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         builder.Services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
         builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
@@ -48,6 +48,7 @@ public static class PresentlyServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UsePresentlyHeaders();
         app.UseStaticFiles();
         app.UsePresentlyAuth();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
@@ -64,7 +65,7 @@ public static class PresentlyServer
     /// <summary>The signing keys are secrets: their folder is readable by the server's user only.</summary>
     private static DirectoryInfo KeysDirectory(IConfiguration configuration)
     {
-        var path = Path.Combine(configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory, "keys");
+        var path = Path.Combine(PrivateDataDirectory.Prepare(configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory), "keys");
         return OperatingSystem.IsWindows()
             ? Directory.CreateDirectory(path)
             : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

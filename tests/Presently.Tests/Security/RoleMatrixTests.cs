@@ -32,6 +32,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/account"] = Level.Member,
         ["/account/agents"] = Level.Member,
         ["/logout"] = Level.Member,
+        ["/account/sign-out-everywhere"] = Level.Member,
     };
 
     private ServerHost _server = null!;
@@ -106,7 +107,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
                     _ => role != "admin",
                 };
                 // Signing out ends at the sign-in page; the "denied" page says 403 to everyone by design.
-                if (pattern == "/logout" && role != "none" && status == 302 && location == "/login") continue;
+                if (pattern is "/logout" or "/account/sign-out-everywhere" && role != "none" && status == 302 && location == "/login") continue;
                 if (pattern == "/denied") continue;
                 // Public endpoints may still answer 401 to a wrong password or code; only their refusal of a session matters.
                 if (level == Level.Public && denied && status == 401 && method == "POST") continue;

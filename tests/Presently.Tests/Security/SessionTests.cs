@@ -80,9 +80,29 @@ public sealed class SessionTests : IAsyncLifetime
 
         await _server.Services.GetRequiredService<IAccountStore>().SavePersonAsync("ada", Role.Member, null);
 
+        // A new role ends the session; signed in again, ada is a member.
         var admin = await ada.Http.GetAsync("/admin/agents");
         Assert.True(admin.StatusCode != HttpStatusCode.OK, "a demoted admin still sees the admin pages");
-        Assert.Equal(HttpStatusCode.OK, (await ada.Http.GetAsync("/")).StatusCode); // still a member
+        using var again = await _server.SignInAsync("ada", Role.Member);
+        Assert.Contains("/denied", (await again.Http.GetAsync("/admin/agents")).Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await again.Http.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_changes_a_role_on_the_people_page_and_it_holds_at_once()
+    {
+        using var bo = await _server.SignInAsync("bo", Role.Member);
+        var id = (await _server.Services.GetRequiredService<IAccountStore>().FindPersonAsync("bo"))!.Id;
+        var promoted = await _server.Admin.PostFormAsync("/admin/people", $"/admin/people/{id}", new() { ["role"] = "admin", ["email"] = "" });
+        Assert.Equal(HttpStatusCode.Redirect, promoted.StatusCode);
+        await AssertSignedOutAsync(bo, "a session from before a role change");
+        using var boAdmin = await WebSession.SignInAsync(_server.BaseUri, "bo", "member-password-123");
+        Assert.Equal(HttpStatusCode.OK, (await boAdmin.Http.GetAsync("/admin/agents")).StatusCode);
+
+        // An admin cannot demote themselves (so the last admin cannot lock everyone out by mistake).
+        var own = (await _server.Services.GetRequiredService<IAccountStore>().FindPersonAsync(ServerHost.AdminName))!.Id;
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Admin.PostFormAsync("/admin/people", $"/admin/people/{own}", new() { ["role"] = "member", ["email"] = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/admin/agents")).StatusCode);
     }
 
     [Fact]
