@@ -77,6 +77,10 @@ internal static class SqliteSchema
         -- (sign-out, password or role change, "sign out everywhere").
         ALTER TABLE persons ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
         UPDATE persons SET security_stamp = lower(hex(randomblob(16)));
+        -- Whoever inserts a person (the span store does, for agents' owners), they get a stamp.
+        CREATE TRIGGER persons_get_a_stamp AFTER INSERT ON persons WHEN NEW.security_stamp = '' BEGIN
+            UPDATE persons SET security_stamp = lower(hex(randomblob(16))) WHERE id = NEW.id;
+        END;
         -- Single sign-on: an e-mail an admin set for the person (lower case), and the provider
         -- account (issuer, subject) bound at the first sign-in with that e-mail verified.
         ALTER TABLE persons ADD COLUMN email TEXT;
