@@ -32,7 +32,7 @@ public static class PresentlyServer
             var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
             return new SqliteSpanStore(options.DatabasePath, new StoreLimits(options.AgentDailyQuotaBytes));
         });
-        builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath));
+        builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         builder.Services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
         builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
@@ -55,6 +55,7 @@ public static class PresentlyServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UsePresentlyHeaders();
         app.UseStaticFiles();
         app.UsePresentlyAuth();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
@@ -71,7 +72,7 @@ public static class PresentlyServer
     /// <summary>The signing keys are secrets: their folder is readable by the server's user only.</summary>
     private static DirectoryInfo KeysDirectory(IConfiguration configuration)
     {
-        var path = Path.Combine(configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory, "keys");
+        var path = Path.Combine(PrivateDataDirectory.Prepare(configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory), "keys");
         return OperatingSystem.IsWindows()
             ? Directory.CreateDirectory(path)
             : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -8,7 +8,7 @@ namespace Presently.Server;
 
 /// <summary>
 /// Administrative verbs run against the data directory without starting the web server:
-/// <c>enroll-code --person NAME [--hours N]</c> and <c>add-user --name NAME [--role admin|member]</c>.
+/// <c>enroll-code --person NAME [--hours N]</c> and <c>add-user --name NAME [--role admin|member] [--email ADDRESS]</c>.
 /// They take the same settings as the server (--Presently:DataDirectory …).
 /// </summary>
 public static class ServerCommands
@@ -43,10 +43,15 @@ public static class ServerCommands
                 var generated = password is null;
                 password ??= Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
                 if (AccountEndpoints.PasswordProblem(password, password) is { } problem) return Fail(problem);
+                var email = options.GetValueOrDefault("email");
+                if (email is not null && (email.Length > 254 || !email.Contains('@', StringComparison.Ordinal))) return Fail("--email needs an e-mail address");
                 var accounts = services.GetRequiredService<IAccountStore>();
                 var person = await accounts.SavePersonAsync(name, role.Value, null);
                 await accounts.SetPasswordAsync(person.Id, services.GetRequiredService<IPasswordHasher<Person>>().HashPassword(person, password));
-                await services.GetRequiredService<IAuditLog>().WriteAsync(DateTimeOffset.UtcNow, "presently-server add-user", "saved person", name, role.Value.ToString().ToLowerInvariant());
+                // The e-mail is what single sign-on matches, the first time (docs/deploy.md).
+                if (email is not null) await accounts.UpdatePersonAsync(person.Id, role.Value, email);
+                await services.GetRequiredService<IAuditLog>().WriteAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), "presently-server add-user", "saved person", name,
+                    email is null ? role.Value.ToString().ToLowerInvariant() : $"{role.Value.ToString().ToLowerInvariant()}, e-mail {email}");
                 await output.WriteLineAsync(generated ? $"{name} ({role.Value.ToString().ToLowerInvariant()}) password: {password}" : $"{name} saved");
                 return 0;
             }
@@ -68,7 +73,7 @@ public static class ServerCommands
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] is "--person" or "--hours" or "--name" or "--role" && i + 1 < args.Length) own[args[i][2..]] = args[++i];
+            if (args[i] is "--person" or "--hours" or "--name" or "--role" or "--email" && i + 1 < args.Length) own[args[i][2..]] = args[++i];
             else rest.Add(args[i]);
         }
         return (own, [.. rest]);

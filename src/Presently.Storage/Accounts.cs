@@ -6,7 +6,18 @@ public enum Role
     Admin,
 }
 
-public sealed record Person(long Id, string Name, Role Role, string? PasswordHash);
+public sealed record Person(long Id, string Name, Role Role, string? PasswordHash)
+{
+    /// <summary>Random; a new value ends every session of this person.</summary>
+    public string SecurityStamp { get; init; } = "";
+
+    /// <summary>Set by an admin, lower case; a provider's verified e-mail matching it binds the provider account once.</summary>
+    public string? Email { get; init; }
+
+    public string? OidcIssuer { get; init; }
+
+    public string? OidcSubject { get; init; }
+}
 
 public sealed record EnrollmentCodeInfo(long Id, string Hint, string Person, string CreatedBy, DateTimeOffset Created, DateTimeOffset Expires,
     DateTimeOffset? Used, string? UsedByAgent, DateTimeOffset? Revoked)
@@ -29,7 +40,16 @@ public sealed record AgentCredential(string AgentId, string Person, long PersonI
 public sealed record AgentAdminView(string AgentId, string? Name, string Person, long PersonId, string Host, string Os, string Version,
     string Status, DateTimeOffset LastSeen, long ClockOffsetMs, bool HasCredential);
 
-public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail);
+public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail)
+{
+    /// <summary>
+    /// Actor, action, target and detail are cut to this many characters when written: failed
+    /// sign-ins log what anyone typed, so no caller may grow the log by more than a line.
+    /// </summary>
+    public const int MaxFieldLength = 128;
+
+    public long Id { get; init; }
+}
 
 /// <summary>People and their sign-in secrets, and small server settings.</summary>
 public interface IAccountStore
@@ -37,12 +57,23 @@ public interface IAccountStore
     Task<Person?> FindPersonAsync(string name, CancellationToken ct = default);
     Task<Person?> GetPersonAsync(long id, CancellationToken ct = default);
     Task<IReadOnlyList<Person>> ListPeopleAsync(CancellationToken ct = default);
-    /// <summary>Creates the person, or gives an existing one the role and password. Returns the person.</summary>
+    /// <summary>Creates the person, or gives an existing one the role and password. Returns the person. A new role ends their sessions.</summary>
     Task<Person> SavePersonAsync(string name, Role role, string? passwordHash, CancellationToken ct = default);
+    /// <summary>Sets the password hash and ends every session of the person (a new security stamp).</summary>
     Task SetPasswordAsync(long personId, string passwordHash, CancellationToken ct = default);
+    /// <summary>Sets role and e-mail. A new role ends the person's sessions; a new e-mail unbinds their single sign-on account. False when there is no such person.</summary>
+    Task<bool> UpdatePersonAsync(long personId, Role role, string? email, CancellationToken ct = default);
+    /// <summary>Ends every session of the person.</summary>
+    Task RotateSecurityStampAsync(long personId, CancellationToken ct = default);
+    Task<Person?> FindByOidcAsync(string issuer, string subject, CancellationToken ct = default);
+    Task<Person?> FindByEmailAsync(string email, CancellationToken ct = default);
+    /// <summary>Binds a provider account to a person that has none yet; false if they have one (or there is no such person).</summary>
+    Task<bool> BindOidcAsync(long personId, string issuer, string subject, CancellationToken ct = default);
     Task<bool> AnyAdminAsync(CancellationToken ct = default);
     Task<string?> GetSettingAsync(string key, CancellationToken ct = default);
     Task SetSettingAsync(string key, string? value, CancellationToken ct = default);
+    /// <summary>Deletes the setting if it has exactly this value; true for the one caller that deleted it.</summary>
+    Task<bool> ConsumeSettingAsync(string key, string value, CancellationToken ct = default);
 }
 
 /// <summary>Enrollment codes and agent credentials, owners and states.</summary>
@@ -67,5 +98,7 @@ public interface IAgentRegistry
 public interface IAuditLog
 {
     Task WriteAsync(DateTimeOffset at, string actor, string action, string target, string? detail = null, CancellationToken ct = default);
-    Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, CancellationToken ct = default);
+    /// <summary>Newest first: at most <paramref name="limit"/> entries older than <paramref name="before"/> (an id), of one action if given.</summary>
+    Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? before = null, string? action = null, CancellationToken ct = default);
+    Task<IReadOnlyList<string>> ListActionsAsync(CancellationToken ct = default);
 }

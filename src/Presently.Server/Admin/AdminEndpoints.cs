@@ -50,7 +50,32 @@ public static class AdminEndpoints
             return Results.LocalRedirect("/admin/codes");
         });
 
-        admin.MapGet("/audit", async (HttpContext ctx, IAuditLog audit) => AdminPages.Audit(ctx, await audit.ListAsync(500)));
+        admin.MapGet("/audit", async (HttpContext ctx, long? before, string? action, IAuditLog audit) =>
+        {
+            action = string.IsNullOrEmpty(action) || action.Length > AuditEntry.MaxFieldLength ? null : action;
+            return AdminPages.Audit(ctx, await audit.ListAsync(AdminPages.AuditPageSize, before, action), await audit.ListActionsAsync(), before, action);
+        });
+
+        admin.MapGet("/people", async (HttpContext ctx, IAccountStore accounts) => AdminPages.People(ctx, await accounts.ListPeopleAsync(), null));
+
+        admin.MapPost("/people/{id:long}", async (HttpContext ctx, long id, [FromForm] string? email, [FromForm] string? role,
+            IAccountStore accounts, IAuditLog audit, TimeProvider time) =>
+        {
+            var person = await accounts.GetPersonAsync(id);
+            if (person is null) return Results.NotFound();
+            var newRole = role switch { "admin" => Role.Admin, "member" => Role.Member, _ => (Role?)null };
+            email = string.IsNullOrWhiteSpace(email) ? null : email.Trim().ToLowerInvariant();
+            string? problem = newRole is null ? "A role is admin or member."
+                : person.Id == ctx.User.PersonId() && newRole != person.Role ? "You cannot change your own role: ask another admin."
+                : email is not null && (email.Length > 254 || !email.Contains('@', StringComparison.Ordinal)) ? "That is not an e-mail address."
+                : email is not null && await accounts.FindByEmailAsync(email) is { } other && other.Id != id ? $"{other.Name} has that e-mail address."
+                : null;
+            if (problem is not null) return AdminPages.People(ctx, await accounts.ListPeopleAsync(), problem, StatusCodes.Status400BadRequest);
+            await accounts.UpdatePersonAsync(id, newRole!.Value, email);
+            await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "changed person", person.Name,
+                $"role {newRole.Value.ToString().ToLowerInvariant()}, e-mail {email ?? "(none)"}");
+            return Results.LocalRedirect("/admin/people");
+        });
 
         // Agents as JSON: admins see all, members their own.
         app.MapGet("/api/v1/agents", async (HttpContext ctx, IAgentRegistry registry, AgentConnections connections) =>

@@ -86,12 +86,51 @@ internal static class AdminPages
         return Page(ctx, "Enrollment", sb.ToString());
     }
 
-    public static IResult Audit(HttpContext ctx, IReadOnlyList<AuditEntry> entries)
+    public const int AuditPageSize = 100;
+
+    public static IResult Audit(HttpContext ctx, IReadOnlyList<AuditEntry> entries, IReadOnlyList<string> actions, long? before, string? action)
     {
-        var sb = new StringBuilder("""<h1>Audit log</h1><table class="admin" id="audit"><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead><tbody>""");
+        var filter = string.Concat(actions.Select(a => $"""<option value="{E(a)}"{(a == action ? " selected" : "")}>{E(a)}</option>"""));
+        var sb = new StringBuilder($"""
+            <h1>Audit log</h1>
+            <form class="inline" method="get" action="/admin/audit">
+              <label>Action <select name="action"><option value="">all</option>{filter}</select></label> <button type="submit">Show</button>
+            </form>
+            <table class="admin" id="audit"><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead><tbody>
+            """);
         foreach (var e in entries)
             sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(e.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))}</td><td>{E(e.Actor)}</td><td>{E(e.Action)}</td><td>{E(e.Target)}</td><td>{E(e.Detail)}</td></tr>");
-        sb.Append("</tbody></table>");
+        sb.Append("</tbody></table><p class=\"pages\">");
+        var only = action is null ? "" : "&action=" + Uri.EscapeDataString(action);
+        if (before is not null) sb.Append(CultureInfo.InvariantCulture, $"""<a id="newest" href="{E("/admin/audit?" + only.TrimStart('&'))}">Newest</a> """);
+        // A full page may have older entries behind it; the next page starts below its last id.
+        if (entries.Count == AuditPageSize) sb.Append(CultureInfo.InvariantCulture, $"""<a id="older" href="{E($"/admin/audit?before={Num(entries[^1].Id)}{only}")}">Older</a>""");
+        sb.Append("</p>");
         return Page(ctx, "Audit", sb.ToString());
+    }
+
+    public static IResult People(HttpContext ctx, IReadOnlyList<Person> people, string? problem, int status = StatusCodes.Status200OK)
+    {
+        var af = Antiforgery(ctx);
+        var sb = new StringBuilder("<h1>People</h1>");
+        if (problem is not null) sb.Append(CultureInfo.InvariantCulture, $"""<p class="error">{E(problem)}</p>""");
+        sb.Append("""
+            <p>Single sign-on signs a person in when the provider vouches for the e-mail address set here (the first time),
+            and from then on for that same provider account. A new e-mail address unbinds the account; a new role ends the person's sessions.</p>
+            <table class="admin" id="people"><thead><tr><th>Name</th><th>Role, e-mail</th><th>Single sign-on</th></tr></thead><tbody>
+            """);
+        foreach (var p in people)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                <tr data-person="{Num(p.Id)}"><td>{E(p.Name)}</td>
+                  <td><form method="post" action="/admin/people/{Num(p.Id)}">{af}
+                    <select name="role"><option value="member"{(p.Role == Role.Member ? " selected" : "")}>member</option><option value="admin"{(p.Role == Role.Admin ? " selected" : "")}>admin</option></select>
+                    <input name="email" type="email" value="{E(p.Email)}" placeholder="e-mail" maxlength="254"><button>Save</button></form></td>
+                  <td>{(p.OidcSubject is null ? "not bound" : "bound")}</td></tr>
+                """);
+        }
+        sb.Append("</tbody></table>");
+        ctx.Response.StatusCode = status;
+        return Page(ctx, "People", sb.ToString());
     }
 }

@@ -20,29 +20,38 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         app.MapGet("/login", (HttpContext ctx, string? returnUrl, string? error) =>
-            LoginPage(ctx, returnUrl, error == "sso" ? "Single sign-on did not sign you in: ask an admin to add you under the same name." : null)).AllowAnonymous();
+            LoginPage(ctx, returnUrl, error == "sso" ? "Single sign-on did not sign you in: ask an admin to set your e-mail address here." : null)).AllowAnonymous();
 
         app.MapGet("/login/oidc", (HttpContext ctx, string? returnUrl, IOptions<ServerOptions> options) => options.Value.Oidc.Enabled
             ? Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OidcSetup.Scheme])
             : Results.NotFound()).AllowAnonymous();
 
         app.MapPost("/login", async (HttpContext ctx, [FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
-            IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
+            IAccountStore accounts, PasswordCheck passwords, IAuditLog audit, TimeProvider time) =>
         {
             var person = string.IsNullOrEmpty(name) || name.Length > 128 ? null : await accounts.FindPersonAsync(name);
-            var ok = person?.PasswordHash is { } hash && password is { Length: <= 1024 }
-                && hasher.VerifyHashedPassword(person, hash, password) != PasswordVerificationResult.Failed;
-            if (!ok)
+            if (!passwords.Verify(person, password))
             {
                 await audit.WriteAsync(time.GetUtcNow(), name ?? "", "sign-in failed", ctx.Connection.RemoteIpAddress?.ToString() ?? "");
                 return LoginPage(ctx, returnUrl, "Wrong name or password.", StatusCodes.Status401Unauthorized);
             }
-            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person!, CookieAuthenticationDefaults.AuthenticationScheme));
+            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person!, CookieAuthenticationDefaults.AuthenticationScheme, time.GetUtcNow()));
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
         }).AllowAnonymous().RequireRateLimiting(AuthSetup.AuthRateLimit);
 
-        app.MapPost("/logout", async (HttpContext ctx) =>
+        // Signing out ends every session of the person (a new security stamp): a copied cookie
+        // must not outlive a sign-out, and sessions are not tracked one by one.
+        app.MapPost("/logout", async (HttpContext ctx, IAccountStore accounts) =>
         {
+            await accounts.RotateSecurityStampAsync(ctx.User.PersonId());
+            await ctx.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/login");
+        }).RequireAuthorization(Policies.Member);
+
+        app.MapPost("/account/sign-out-everywhere", async (HttpContext ctx, IAccountStore accounts, IAuditLog audit, TimeProvider time) =>
+        {
+            await accounts.RotateSecurityStampAsync(ctx.User.PersonId());
+            await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "signed out everywhere", ctx.User.PersonName());
             await ctx.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");
         }).RequireAuthorization(Policies.Member);
@@ -63,14 +72,18 @@ public static class AccountEndpoints
         }).RequireAuthorization(Policies.Member);
 
         app.MapPost("/account", async (HttpContext ctx, [FromForm] string? current, [FromForm] string? password, [FromForm] string? confirm,
-            IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
+            IAccountStore accounts, PasswordCheck passwords, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
         {
             var person = await accounts.GetPersonAsync(ctx.User.PersonId());
-            if (person?.PasswordHash is not { } hash || current is not { Length: <= 1024 } || hasher.VerifyHashedPassword(person, hash, current) == PasswordVerificationResult.Failed)
+            if (person is null || !passwords.Verify(person, current))
                 return PasswordPage(ctx, "The current password is wrong.", StatusCodes.Status400BadRequest);
             if (PasswordProblem(password, confirm) is { } problem) return PasswordPage(ctx, problem, StatusCodes.Status400BadRequest);
+            // A new password ends every session (a new security stamp); this one goes on with a fresh cookie.
             await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
             await audit.WriteAsync(time.GetUtcNow(), person.Name, "changed password", person.Name);
+            var changed = (await accounts.GetPersonAsync(person.Id))!;
+            ctx.User = ClaimsExtensions.For(changed, CookieAuthenticationDefaults.AuthenticationScheme, ctx.User.SignedInAt(time));
+            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ctx.User);
             return PasswordPage(ctx, "Password changed.");
         }).RequireAuthorization(Policies.Member).RequireRateLimiting(AuthSetup.AuthRateLimit);
 
@@ -81,18 +94,24 @@ public static class AccountEndpoints
         app.MapPost("/setup", async (HttpContext ctx, [FromForm] string? token, [FromForm] string? name, [FromForm] string? password, [FromForm] string? confirm,
             IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
         {
-            if (!await SetupAllowedAsync(accounts, token)) return Message(ctx, StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid.");
+            if (!await SetupAllowedAsync(accounts, token)) return NothingToSetUp(ctx);
             if (string.IsNullOrWhiteSpace(name) || name.Length > 128) return SetupPage(ctx, token!, "Choose a name of up to 128 characters.", StatusCodes.Status400BadRequest);
             if (PasswordProblem(password, confirm) is { } problem) return SetupPage(ctx, token!, problem, StatusCodes.Status400BadRequest);
+            // The link works once even when posted many times at once: only the one request that
+            // deletes the token creates an admin.
+            if (!await accounts.ConsumeSettingAsync(SetupTokenSetting, Secrets.Sha256Hex(token!))) return NothingToSetUp(ctx);
             var person = await accounts.SavePersonAsync(name.Trim(), Role.Admin, null);
             await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
-            await accounts.SetSettingAsync(SetupTokenSetting, null); // the link works once
+            person = (await accounts.GetPersonAsync(person.Id))!;
             await audit.WriteAsync(time.GetUtcNow(), person.Name, "created the first admin", person.Name);
-            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person with { Role = Role.Admin }, CookieAuthenticationDefaults.AuthenticationScheme));
+            await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person, CookieAuthenticationDefaults.AuthenticationScheme, time.GetUtcNow()));
             return Results.LocalRedirect("/");
         }).AllowAnonymous().RequireRateLimiting(AuthSetup.AuthRateLimit);
         return app;
     }
+
+    private static IResult NothingToSetUp(HttpContext ctx) =>
+        Message(ctx, StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid.");
 
     /// <summary>Makes a new one-time setup token when there is no admin yet; returns it (the server prints the link).</summary>
     public static async Task<string?> PrepareSetupAsync(IAccountStore accounts)
@@ -116,8 +135,13 @@ public static class AccountEndpoints
         return expected is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(Secrets.Sha256Hex(token)));
     }
 
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.Length < 2048 && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+    /// <summary>
+    /// A path on this server, and nothing a browser could read otherwise: browsers drop tabs and
+    /// newlines from URLs ("/\t/evil" is "//evil", another host), and a header cannot carry them.
+    /// </summary>
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.Length < 2048 && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\');
 
     private static IResult LoginPage(HttpContext ctx, string? returnUrl, string? error, int status = 200) => WithStatus(ctx, status, Page(ctx, "Sign in", $"""
         <h1>Sign in</h1>
@@ -144,6 +168,12 @@ public static class AccountEndpoints
           <label>New password <input name="password" type="password" autocomplete="new-password" minlength="{MinPasswordLength}" required></label>
           <label>Again <input name="confirm" type="password" autocomplete="new-password" required></label>
           <button type="submit">Change</button>
+        </form>
+        <h2>Sessions</h2>
+        <p>Signing out, here or anywhere, ends your sessions on every computer. So does changing your password.</p>
+        <form method="post" action="/account/sign-out-everywhere">
+          {Antiforgery(ctx)}
+          <button type="submit">Sign out everywhere</button>
         </form>
         """));
 

@@ -8,8 +8,11 @@ using Presently.Storage;
 namespace Presently.Server.Auth;
 
 /// <summary>
-/// Optional OpenID Connect sign-in from settings (Presently:Oidc). The provider vouches for a
-/// name; the person must already exist here, and keeps the role they have here.
+/// Optional OpenID Connect sign-in from settings (Presently:Oidc). A name at the provider proves
+/// nothing here (anyone may pick "admin" there): a person is matched by the provider account
+/// (issuer + subject) bound to them, or, the first time, by an e-mail address an admin set for
+/// them that the provider says it verified; that first sign-in binds the account. The person
+/// must already exist here, and keeps the role they have here.
 /// </summary>
 public static class OidcSetup
 {
@@ -44,19 +47,18 @@ public static class OidcSetup
             o.Scope.Clear();
             o.Scope.Add("openid");
             o.Scope.Add("profile");
+            o.Scope.Add("email");
             o.Events.OnTokenValidated = async ctx =>
             {
-                var name = ctx.Principal?.FindFirst(settings.NameClaim)?.Value;
-                var accounts = ctx.HttpContext.RequestServices.GetRequiredService<IAccountStore>();
-                var person = string.IsNullOrEmpty(name) || name.Length > 128 ? null : await accounts.FindPersonAsync(name);
-                var audit = ctx.HttpContext.RequestServices.GetRequiredService<IAuditLog>();
+                var services = ctx.HttpContext.RequestServices;
+                var (person, why) = await MatchAsync(ctx.Principal!, ctx.SecurityToken.Issuer, services.GetRequiredService<IAccountStore>(), services.GetRequiredService<IAuditLog>(),
+                    services.GetRequiredService<TimeProvider>(), settings.NameClaim);
                 if (person is null)
                 {
-                    await audit.WriteAsync(DateTimeOffset.UtcNow, name ?? "", "sign-in failed", "oidc: no such person");
-                    ctx.Fail($"no person named '{name}' here");
+                    ctx.Fail(why);
                     return;
                 }
-                ctx.Principal = ClaimsExtensions.For(person, CookieAuthenticationDefaults.AuthenticationScheme);
+                ctx.Principal = ClaimsExtensions.For(person, CookieAuthenticationDefaults.AuthenticationScheme, services.GetRequiredService<TimeProvider>().GetUtcNow());
             };
             o.Events.OnRemoteFailure = ctx =>
             {
@@ -65,5 +67,31 @@ public static class OidcSetup
                 return Task.CompletedTask;
             };
         });
+    }
+
+    /// <summary>The person this provider account is, or why none.</summary>
+    private static async Task<(Person? Person, string Why)> MatchAsync(System.Security.Claims.ClaimsPrincipal claims, string issuer, IAccountStore accounts, IAuditLog audit, TimeProvider time, string nameClaim)
+    {
+        var subject = claims.FindFirst("sub")?.Value;
+        var shownAs = claims.FindFirst(nameClaim)?.Value ?? subject ?? "";
+        if (string.IsNullOrEmpty(issuer) || string.IsNullOrEmpty(subject) || subject.Length > 255)
+            return await RefuseAsync("oidc: no subject in the token");
+        if (await accounts.FindByOidcAsync(issuer, subject) is { } bound) return (bound, "");
+
+        var email = claims.FindFirst("email")?.Value;
+        var verified = string.Equals(claims.FindFirst("email_verified")?.Value, "true", StringComparison.OrdinalIgnoreCase);
+        if (!verified || string.IsNullOrWhiteSpace(email) || email.Length > 254)
+            return await RefuseAsync("oidc: no person bound to this account, and no verified e-mail");
+        // Only a person not yet bound: once bound, their provider account is the one way in.
+        if (await accounts.FindByEmailAsync(email) is not { OidcSubject: null } person || !await accounts.BindOidcAsync(person.Id, issuer, subject))
+            return await RefuseAsync("oidc: no person bound to this account, and no unbound person with this e-mail");
+        await audit.WriteAsync(time.GetUtcNow(), person.Name, "bound single sign-on account", person.Name, $"{issuer} {subject} ({email})");
+        return (person, "");
+
+        async Task<(Person?, string)> RefuseAsync(string why)
+        {
+            await audit.WriteAsync(time.GetUtcNow(), shownAs, "sign-in failed", why, subject is null ? null : $"{issuer} {subject}");
+            return (null, why);
+        }
     }
 }

@@ -12,6 +12,8 @@ public static class Policies
 public static class ClaimsExtensions
 {
     public const string PersonIdClaim = "presently:person";
+    public const string StampClaim = "presently:stamp";
+    public const string SignedInClaim = "presently:signed-in";
 
     public static long PersonId(this ClaimsPrincipal user) =>
         long.TryParse(user.FindFirstValue(PersonIdClaim), System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : 0;
@@ -20,10 +22,13 @@ public static class ClaimsExtensions
 
     public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole("admin");
 
-    public static ClaimsPrincipal For(Person person, string scheme) => new(new ClaimsIdentity(
+    /// <param name="signedIn">When the session began; its maximum age counts from here.</param>
+    public static ClaimsPrincipal For(Person person, string scheme, DateTimeOffset signedIn) => new(new ClaimsIdentity(
     [
         new Claim(ClaimTypes.Name, person.Name),
         new Claim(ClaimTypes.Role, person.Role == Role.Admin ? "admin" : "member"),
         new Claim(PersonIdClaim, person.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new Claim(StampClaim, person.SecurityStamp),
+        new Claim(SignedInClaim, signedIn.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ], scheme));
 }

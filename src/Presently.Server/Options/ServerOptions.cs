@@ -47,6 +47,13 @@ public sealed class ServerOptions
     /// </summary>
     public Auth.MemberView MembersSee { get; set; } = Auth.MemberView.Presence;
 
+    /// <summary>
+    /// How long a session may last from sign-in, however active (the cookie also expires after
+    /// 12 hours unused). Signing in again starts a new one.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:05:00", "365.00:00:00")]
+    public TimeSpan SessionMaxAge { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Sign-in and enrollment attempts allowed per client IP per minute.</summary>
     [Range(1, 10_000)]
     public int AuthAttemptsPerMinute { get; set; } = 10;
@@ -111,7 +118,8 @@ public sealed class ServerOptions
 
 /// <summary>
 /// Sign-in through an OpenID Connect provider (authorization code flow with PKCE). It signs in
-/// people who already exist here, matched by the claim <see cref="NameClaim"/>; it creates no one.
+/// people who already exist here: by the provider account (issuer and subject) bound to them, or
+/// the first time by a verified e-mail an admin set for them. It creates no one; names never match.
 /// </summary>
 public sealed class OidcOptions
 {
@@ -121,6 +129,7 @@ public sealed class OidcOptions
 
     public string? ClientSecret { get; set; }
 
+    /// <summary>The provider's name for the person; only shown in the audit log, never used to match.</summary>
     public string NameClaim { get; set; } = "preferred_username";
 
     public string DisplayName { get; set; } = "single sign-on";

@@ -9,9 +9,11 @@ namespace Presently.Storage.Sqlite;
 public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
-    public SqliteAccounts(string databasePath)
+    public SqliteAccounts(string databasePath, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path.GetFullPath(databasePath),
@@ -23,26 +25,54 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
 
     // ---- people ----
 
+    private const string PersonColumns = "id, name, role, password_hash, security_stamp, email, oidc_issuer, oidc_subject";
+
+    // A fresh random stamp, made by SQLite so every writer gets one the same way.
+    private const string NewStamp = "lower(hex(randomblob(16)))";
+
     public Task<Person?> FindPersonAsync(string name, CancellationToken ct = default) =>
-        QuerySingleAsync("SELECT id, name, role, password_hash FROM persons WHERE name = $p0", ReadPerson, ct, name);
+        QuerySingleAsync($"SELECT {PersonColumns} FROM persons WHERE name = $p0", ReadPerson, ct, name);
 
     public Task<Person?> GetPersonAsync(long id, CancellationToken ct = default) =>
-        QuerySingleAsync("SELECT id, name, role, password_hash FROM persons WHERE id = $p0", ReadPerson, ct, id);
+        QuerySingleAsync($"SELECT {PersonColumns} FROM persons WHERE id = $p0", ReadPerson, ct, id);
 
     public async Task<IReadOnlyList<Person>> ListPeopleAsync(CancellationToken ct = default) =>
-        await QueryAsync("SELECT id, name, role, password_hash FROM persons ORDER BY name", ReadPerson, ct);
+        await QueryAsync($"SELECT {PersonColumns} FROM persons ORDER BY name", ReadPerson, ct);
 
     public async Task<Person> SavePersonAsync(string name, Role role, string? passwordHash, CancellationToken ct = default)
     {
-        await ExecuteAsync("""
-            INSERT INTO persons(name, role, password_hash, created_ms) VALUES ($p0, $p1, $p2, $p3)
-            ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = coalesce(excluded.password_hash, persons.password_hash)
-            """, ct, name, RoleName(role), passwordHash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await ExecuteAsync($"""
+            INSERT INTO persons(name, role, password_hash, created_ms, security_stamp) VALUES ($p0, $p1, $p2, $p3, {NewStamp})
+            ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = coalesce(excluded.password_hash, persons.password_hash),
+                security_stamp = CASE WHEN persons.role != excluded.role OR excluded.password_hash IS NOT NULL THEN excluded.security_stamp ELSE persons.security_stamp END
+            """, ct, name, RoleName(role), passwordHash, _time.GetUtcNow().ToUnixTimeMilliseconds());
         return (await FindPersonAsync(name, ct))!;
     }
 
     public Task SetPasswordAsync(long personId, string passwordHash, CancellationToken ct = default) =>
-        ExecuteAsync("UPDATE persons SET password_hash = $p1 WHERE id = $p0", ct, personId, passwordHash);
+        ExecuteAsync($"UPDATE persons SET password_hash = $p1, security_stamp = {NewStamp} WHERE id = $p0", ct, personId, passwordHash);
+
+    public async Task<bool> UpdatePersonAsync(long personId, Role role, string? email, CancellationToken ct = default) =>
+        await ExecuteAsync($"""
+            UPDATE persons SET
+                security_stamp = CASE WHEN role != $p1 THEN {NewStamp} ELSE security_stamp END,
+                oidc_issuer = CASE WHEN email IS $p2 THEN oidc_issuer END,
+                oidc_subject = CASE WHEN email IS $p2 THEN oidc_subject END,
+                role = $p1, email = $p2
+            WHERE id = $p0
+            """, ct, personId, RoleName(role), string.IsNullOrWhiteSpace(email) ? null : email.Trim().ToLowerInvariant()) > 0;
+
+    public Task RotateSecurityStampAsync(long personId, CancellationToken ct = default) =>
+        ExecuteAsync($"UPDATE persons SET security_stamp = {NewStamp} WHERE id = $p0", ct, personId);
+
+    public Task<Person?> FindByOidcAsync(string issuer, string subject, CancellationToken ct = default) =>
+        QuerySingleAsync($"SELECT {PersonColumns} FROM persons WHERE oidc_issuer = $p0 AND oidc_subject = $p1", ReadPerson, ct, issuer, subject);
+
+    public Task<Person?> FindByEmailAsync(string email, CancellationToken ct = default) =>
+        QuerySingleAsync($"SELECT {PersonColumns} FROM persons WHERE email = $p0", ReadPerson, ct, email.Trim().ToLowerInvariant());
+
+    public async Task<bool> BindOidcAsync(long personId, string issuer, string subject, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE persons SET oidc_issuer = $p1, oidc_subject = $p2 WHERE id = $p0 AND oidc_subject IS NULL", ct, personId, issuer, subject) > 0;
 
     public async Task<bool> AnyAdminAsync(CancellationToken ct = default) =>
         await QuerySingleAsync("SELECT 1 FROM persons WHERE role = 'admin' AND password_hash IS NOT NULL LIMIT 1", r => true, ct);
@@ -53,6 +83,9 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
     public Task SetSettingAsync(string key, string? value, CancellationToken ct = default) => value is null
         ? ExecuteAsync("DELETE FROM settings WHERE key = $p0", ct, key)
         : ExecuteAsync("INSERT INTO settings(key, value) VALUES ($p0, $p1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ct, key, value);
+
+    public async Task<bool> ConsumeSettingAsync(string key, string value, CancellationToken ct = default) =>
+        await ExecuteAsync("DELETE FROM settings WHERE key = $p0 AND value = $p1", ct, key, value) == 1;
 
     // ---- enrollment and agents ----
 
@@ -147,16 +180,37 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
 
     public Task WriteAsync(DateTimeOffset at, string actor, string action, string target, string? detail = null, CancellationToken ct = default) =>
         ExecuteAsync("INSERT INTO audit_log(at_ms, actor, action, target, detail) VALUES ($p0, $p1, $p2, $p3, $p4)", ct,
-            at.ToUnixTimeMilliseconds(), actor, action, target, detail);
+            at.ToUnixTimeMilliseconds(), Cut(actor), Cut(action), Cut(target), detail is null ? null : Cut(detail));
 
-    public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, CancellationToken ct = default) =>
-        await QueryAsync($"SELECT at_ms, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT {Math.Clamp(limit, 1, 10_000)}",
-            r => new AuditEntry(Ms(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)), ct);
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? before = null, string? action = null, CancellationToken ct = default) =>
+        await QueryAsync($"""
+            SELECT id, at_ms, actor, action, target, detail FROM audit_log
+            WHERE id < $p0 AND ($p1 IS NULL OR action = $p1) ORDER BY id DESC LIMIT {Math.Clamp(limit, 1, 10_000)}
+            """, r => new AuditEntry(Ms(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)) { Id = r.GetInt64(0) },
+            ct, before ?? long.MaxValue, action);
+
+    public async Task<IReadOnlyList<string>> ListActionsAsync(CancellationToken ct = default) =>
+        await QueryAsync("SELECT DISTINCT action FROM audit_log ORDER BY action", r => r.GetString(0), ct);
+
+    /// <summary>At most <see cref="AuditEntry.MaxFieldLength"/> characters, never half a surrogate pair.</summary>
+    private static string Cut(string value)
+    {
+        if (value.Length <= AuditEntry.MaxFieldLength) return value;
+        var end = AuditEntry.MaxFieldLength - 1;
+        if (char.IsHighSurrogate(value[end - 1])) end--;
+        return string.Concat(value.AsSpan(0, end), "…");
+    }
 
     // ---- plumbing ----
 
     private static Person ReadPerson(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2) == "admin" ? Role.Admin : Role.Member, r.IsDBNull(3) ? null : r.GetString(3));
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2) == "admin" ? Role.Admin : Role.Member, r.IsDBNull(3) ? null : r.GetString(3))
+        {
+            SecurityStamp = r.GetString(4),
+            Email = r.IsDBNull(5) ? null : r.GetString(5),
+            OidcIssuer = r.IsDBNull(6) ? null : r.GetString(6),
+            OidcSubject = r.IsDBNull(7) ? null : r.GetString(7),
+        };
 
     private static string RoleName(Role role) => role == Role.Admin ? "admin" : "member";
 

@@ -72,6 +72,25 @@ internal static class SqliteSchema
             value TEXT NOT NULL
         );
         """,
+        """
+        -- Part of every session cookie; a new value ends all of that person's sessions
+        -- (sign-out, password or role change, "sign out everywhere").
+        ALTER TABLE persons ADD COLUMN security_stamp TEXT NOT NULL DEFAULT '';
+        UPDATE persons SET security_stamp = lower(hex(randomblob(16)));
+        -- Whoever inserts a person (the span store does, for agents' owners), they get a stamp.
+        CREATE TRIGGER persons_get_a_stamp AFTER INSERT ON persons WHEN NEW.security_stamp = '' BEGIN
+            UPDATE persons SET security_stamp = lower(hex(randomblob(16))) WHERE id = NEW.id;
+        END;
+        -- Single sign-on: an e-mail an admin set for the person (lower case), and the provider
+        -- account (issuer, subject) bound at the first sign-in with that e-mail verified.
+        ALTER TABLE persons ADD COLUMN email TEXT;
+        ALTER TABLE persons ADD COLUMN oidc_issuer TEXT;
+        ALTER TABLE persons ADD COLUMN oidc_subject TEXT;
+        CREATE UNIQUE INDEX persons_by_email ON persons(email) WHERE email IS NOT NULL;
+        CREATE UNIQUE INDEX persons_by_oidc ON persons(oidc_issuer, oidc_subject) WHERE oidc_subject IS NOT NULL;
+        -- The audit page filters by action and pages by id.
+        CREATE INDEX audit_by_action ON audit_log(action, id);
+        """,
         // Ingest keeps each agent's spans apart and each agent-day's bytes within the daily quota.
         """
         -- The neighbours a new span of an agent must not overlap, found without a scan.

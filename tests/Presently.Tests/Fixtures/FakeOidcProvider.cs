@@ -31,6 +31,14 @@ public sealed class FakeOidcProvider : IAsyncDisposable
     /// <summary>Who the provider says is signing in.</summary>
     public string User { get; set; } = "olive";
 
+    /// <summary>The stable id the provider gives <see cref="User"/>; by default "sub-" + the name.</summary>
+    public string? Subject { get; set; }
+
+    /// <summary>An e-mail claim to send (none when null), and whether the provider says it verified it.</summary>
+    public string? Email { get; set; }
+
+    public bool EmailVerified { get; set; }
+
     public const string ClientId = "presently-test";
     public const string ClientSecret = "test-secret";
 
@@ -86,11 +94,22 @@ public sealed class FakeOidcProvider : IAsyncDisposable
                 IssuedAt = now,
                 NotBefore = now,
                 Expires = now.AddMinutes(5),
-                Subject = new ClaimsIdentity([new Claim("sub", "sub-" + User), new Claim("preferred_username", User), new Claim("nonce", grant.Nonce)]),
+                Subject = new ClaimsIdentity(Claims(grant.Nonce)),
                 SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
             });
             return Results.Json(new { id_token = idToken, access_token = "unused", token_type = "Bearer", expires_in = 300 });
         });
+    }
+
+    private List<Claim> Claims(string nonce)
+    {
+        var claims = new List<Claim> { new("sub", Subject ?? "sub-" + User), new("preferred_username", User), new("nonce", nonce) };
+        if (Email is not null)
+        {
+            claims.Add(new Claim("email", Email));
+            claims.Add(new Claim("email_verified", EmailVerified ? "true" : "false", ClaimValueTypes.Boolean));
+        }
+        return claims;
     }
 
     public async ValueTask DisposeAsync()

@@ -54,7 +54,10 @@ public sealed class ServerHost : IAsyncDisposable
     {
         var accounts = Services.GetRequiredService<IAccountStore>();
         var person = await accounts.SavePersonAsync(name, role, null);
-        await accounts.SetPasswordAsync(person.Id, Services.GetRequiredService<IPasswordHasher<Person>>().HashPassword(person, password));
+        var hasher = Services.GetRequiredService<IPasswordHasher<Person>>();
+        // A new password ends the person's other sessions; keep them when it is the same password.
+        if (person.PasswordHash is null || hasher.VerifyHashedPassword(person, person.PasswordHash, password) == PasswordVerificationResult.Failed)
+            await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password));
         return await WebSession.SignInAsync(BaseUri, name, password);
     }
 

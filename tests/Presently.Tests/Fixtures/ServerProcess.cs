@@ -34,6 +34,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>A umask (octal, e.g. "000") to start the server and its add-user command with; the inherited one when null.</summary>
+    public string? Umask { get; init; }
+
+    private string UmaskPrefix => Umask is null ? "" : $"umask {Umask} && ";
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -45,16 +50,20 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "presently-server.dll");
         if (_admin is null)
-            await ChildProcess.RunAsync("bash", ["-c", $"echo '{ServerHost.AdminPassword}' | dotnet '{dll}' add-user --name {ServerHost.AdminName} --role admin --Presently:DataDirectory '{DataDirectory}'"]);
+            await ChildProcess.RunAsync("bash", ["-c", $"{UmaskPrefix}echo '{ServerHost.AdminPassword}' | dotnet '{dll}' add-user --name {ServerHost.AdminName} --role admin --Presently:DataDirectory '{DataDirectory}'"]);
         using var probe = new HttpClient { BaseAddress = BaseUri };
-        _process = new ChildProcess("dotnet",
+        string[] server =
         [
-            Path.Combine(AppContext.BaseDirectory, "presently-server.dll"),
+            "dotnet", Path.Combine(AppContext.BaseDirectory, "presently-server.dll"),
             "--urls", BaseUri.ToString(),
             "--Presently:DataDirectory", DataDirectory,
             "--Presently:DevelopmentAgentToken", ServerHost.Token,
             "--Presently:DevelopmentPerson", "tester",
-        ]);
+        ];
+        // exec keeps the process id, so KillAsync still kills the server itself.
+        _process = Umask is null
+            ? new ChildProcess(server[0], server[1..])
+            : new ChildProcess("bash", ["-c", $"umask {Umask} && exec \"$@\"", "bash", .. server]);
         await Eventually.Until(async () =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"server exited: {_process.Output}");

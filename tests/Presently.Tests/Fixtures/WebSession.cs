@@ -35,12 +35,16 @@ public sealed partial class WebSession : IDisposable
     }
 
     /// <summary>Loads <paramref name="formPage"/> for its antiforgery token, then posts the form like a browser.</summary>
-    public async Task<HttpResponseMessage> PostFormAsync(string formPage, string action, Dictionary<string, string> fields)
+    public async Task<HttpResponseMessage> PostFormAsync(string formPage, string action, Dictionary<string, string> fields) =>
+        await Http.PostAsync(action, new FormUrlEncodedContent(await WithTokenAsync(formPage, fields)));
+
+    /// <summary>Adds the antiforgery token of <paramref name="formPage"/> to <paramref name="fields"/>, for tests that post later or several times.</summary>
+    public async Task<Dictionary<string, string>> WithTokenAsync(string formPage, Dictionary<string, string> fields)
     {
         var page = await Http.GetStringAsync(formPage);
         var token = AntiforgeryToken().Match(page);
         if (token.Success) fields["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value);
-        return await Http.PostAsync(action, new FormUrlEncodedContent(fields));
+        return fields;
     }
 
     /// <summary>Opens the board WebSocket with this session's cookies and the given Origin (default: the server's own).</summary>

@@ -41,19 +41,64 @@ public sealed class OidcTests : IAsyncLifetime
         throw new InvalidOperationException("too many redirects");
     }
 
+    /// <summary>An admin sets the person's e-mail on the People page.</summary>
+    private async Task SetEmailAsync(string person, string email, string role = "member")
+    {
+        var id = (await _server.Services.GetRequiredService<IAccountStore>().FindPersonAsync(person))!.Id;
+        using var admin = await _server.SignInAsync("oidc-admin", Role.Admin);
+        var response = await admin.PostFormAsync("/admin/people", $"/admin/people/{id}", new() { ["email"] = email, ["role"] = role });
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    private static async Task<string?> SignedInAsAsync(WebSession browser)
+    {
+        var landed = await FollowAsync(browser, "/login/oidc?returnUrl=/");
+        var html = await landed.Content.ReadAsStringAsync();
+        if (!html.Contains("Who is doing what", StringComparison.Ordinal)) return null;
+        return System.Text.RegularExpressions.Regex.Match(html, "<a href=\"/account\">([^<]*)</a>").Groups[1].Value;
+    }
+
     [Fact]
-    public async Task A_known_person_signs_in_through_the_provider_with_their_role_here()
+    public async Task A_verified_email_set_by_an_admin_signs_in_once_then_the_subject_is_bound()
     {
         await _server.Services.GetRequiredService<IAccountStore>().SavePersonAsync("olive", Role.Member, null);
+        await SetEmailAsync("olive", "Olive@Example.com");
         using var browser = WebSession.Anonymous(_server.BaseUri);
         Assert.Contains("Sign in with Test IdP", await browser.Http.GetStringAsync("/login"));
 
-        var landed = await FollowAsync(browser, "/login/oidc?returnUrl=/");
-        Assert.Equal(HttpStatusCode.OK, landed.StatusCode);
-        var board = await landed.Content.ReadAsStringAsync();
-        Assert.Contains("Who is doing what", board);
-        Assert.Contains(">olive<", board);
+        _idp.User = "o.l";
+        _idp.Subject = "olive-at-idp";
+        _idp.Email = "olive@example.com";
+        _idp.EmailVerified = true;
+        Assert.Equal("olive", await SignedInAsAsync(browser));
         Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync("/admin/agents")).StatusCode); // a member, not an admin
+
+        // Bound: the same subject signs in without any e-mail, and no other subject gets in with that e-mail.
+        _idp.Email = null;
+        using var again = WebSession.Anonymous(_server.BaseUri);
+        Assert.Equal("olive", await SignedInAsAsync(again));
+        _idp.Subject = "someone-else";
+        _idp.Email = "olive@example.com";
+        using var other = WebSession.Anonymous(_server.BaseUri);
+        Assert.Null(await SignedInAsAsync(other));
+    }
+
+    [Fact]
+    public async Task The_same_name_at_the_provider_does_not_sign_in_as_an_admin_here()
+    {
+        await _server.SignInAsync("root", Role.Admin);
+        _idp.User = "root";
+        _idp.Subject = "attacker";
+        using var browser = WebSession.Anonymous(_server.BaseUri);
+        Assert.Null(await SignedInAsAsync(browser));
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync("/admin/agents")).StatusCode);
+
+        // Nor does an e-mail the provider has not verified.
+        await SetEmailAsync("root", "root@example.com", "admin");
+        _idp.Email = "root@example.com";
+        _idp.EmailVerified = false;
+        using var unverified = WebSession.Anonymous(_server.BaseUri);
+        Assert.Null(await SignedInAsAsync(unverified));
     }
 
     [Fact]
@@ -64,6 +109,6 @@ public sealed class OidcTests : IAsyncLifetime
         var landed = await FollowAsync(browser, "/login/oidc?returnUrl=/");
         Assert.Contains("Single sign-on did not sign you in", await landed.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync("/")).StatusCode);
-        Assert.Contains("oidc: no such person", await (await _server.SignInAsync("oidc-admin", Role.Admin)).Http.GetStringAsync("/admin/audit"));
+        Assert.Contains("oidc: no person bound", await (await _server.SignInAsync("oidc-admin", Role.Admin)).Http.GetStringAsync("/admin/audit"));
     }
 }

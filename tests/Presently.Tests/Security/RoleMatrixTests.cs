@@ -33,6 +33,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/account/agents"] = Level.Member,
         ["/account/visibility"] = Level.Member,
         ["/logout"] = Level.Member,
+        ["/account/sign-out-everywhere"] = Level.Member,
     };
 
     private ServerHost _server = null!;
@@ -48,14 +49,34 @@ public sealed class RoleMatrixTests : IAsyncLifetime
 
     private static string Concrete(string pattern) => pattern.Replace("{id:long}", "999", StringComparison.Ordinal).Replace("{id}", "no-such-agent", StringComparison.Ordinal);
 
-    [Fact]
-    public async Task Every_endpoint_checks_the_role()
-    {
-        var endpoints = _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+    private List<(string Pattern, string Method)> Endpoints() =>
+        _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => (Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]))
             .SelectMany(e => e.Methods.Select(m => (e.Pattern, Method: m)))
             .Distinct()
             .ToList();
+
+    // Agents and the enrollment API authenticate with a bearer credential and carry no cookie.
+    private static readonly string[] NoCookieEndpoints = ["/agent/v1", "/api/v1/enroll"];
+
+    [Fact]
+    public async Task Every_state_changing_endpoint_needs_the_antiforgery_token()
+    {
+        var failures = new List<string>();
+        foreach (var (pattern, method) in Endpoints().Where(e => e.Method is not ("GET" or "HEAD") && !NoCookieEndpoints.Contains(e.Pattern)))
+        {
+            // As an admin, whom every endpoint would otherwise serve; with neither fields nor token.
+            using var admin = await _server.SignInAsync("csrf-admin", Role.Admin);
+            var response = await admin.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), Concrete(pattern)));
+            if (response.StatusCode != HttpStatusCode.BadRequest) failures.Add($"{method} {pattern} without a token: {(int)response.StatusCode}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Every_endpoint_checks_the_role()
+    {
+        var endpoints = Endpoints();
         Assert.True(endpoints.Count > 20, $"only {endpoints.Count} endpoints found");
 
         var failures = new List<string>();
@@ -87,7 +108,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
                     _ => role != "admin",
                 };
                 // Signing out ends at the sign-in page; the "denied" page says 403 to everyone by design.
-                if (pattern == "/logout" && role != "none" && status == 302 && location == "/login") continue;
+                if (pattern is "/logout" or "/account/sign-out-everywhere" && role != "none" && status == 302 && location == "/login") continue;
                 if (pattern == "/denied") continue;
                 // Public endpoints may still answer 401 to a wrong password or code; only their refusal of a session matters.
                 if (level == Level.Public && denied && status == 401 && method == "POST") continue;
