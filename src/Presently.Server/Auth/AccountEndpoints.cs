@@ -159,7 +159,7 @@ public static class AccountEndpoints
 
     private static IResult PasswordPage(HttpContext ctx, string? note, int status = 200) => WithStatus(ctx, status, Page(ctx, "Account", $"""
         <h1>{E(ctx.User.PersonName())}</h1>
-        <p><a href="/account/agents">My agents</a></p>
+        <p><a href="/account/agents">My agents</a> · <a href="/account/visibility">How others see me</a></p>
         <h2>Change password</h2>
         {(note is null ? "" : $"<p class=\"{(status == 200 ? "ok" : "error")}\">{E(note)}</p>")}
         <form class="stack" method="post" action="/account">

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Presently.Server.Auth;
 using Presently.Server.Live;
 using Presently.Server.Options;
+using Presently.Storage;
 
 namespace Presently.Server.Board;
 
@@ -24,13 +25,15 @@ public static class BoardEndpoints
                 """, "/board.js");
         }).RequireAuthorization(Policies.Member);
 
-        app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IHostApplicationLifetime lifetime, IOptions<ServerOptions> options) =>
+        app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IAccountStore accounts, TimeProvider time,
+            IHostApplicationLifetime lifetime, IOptions<ServerOptions> options) =>
         {
             if (!context.WebSockets.IsWebSocketRequest) return Results.BadRequest("WebSocket upgrade expected");
             // Cookies ride along on cross-site WebSocket requests, so the Origin must be our own.
             if (!OriginAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            await StreamAsync(socket, fanOut, Viewer.Of(context.User), lifetime.ApplicationStopping);
+            var session = new BoardSession(context.User, accounts, time, options.Value.SessionRecheckInterval);
+            await StreamAsync(socket, fanOut, Viewer.Of(context.User), session, lifetime.ApplicationStopping);
             return Results.Empty;
         }).RequireAuthorization(Policies.Member);
 
@@ -53,28 +56,38 @@ public static class BoardEndpoints
             || options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
     }
 
-    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, Viewer viewer, CancellationToken stopping)
+    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, Viewer viewer, BoardSession session, CancellationToken stopping)
     {
         var updates = fanOut.Subscribe(viewer, out var unsubscribe);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        // The session watch stops only the sending, so the close frame can still say why.
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         // The browser sends nothing we need; reading only notices when it goes away.
         var receive = DrainAsync(socket, cts);
+        var watch = session.WatchAsync(sending);
         try
         {
-            await foreach (var fragment in updates.ReadAllAsync(cts.Token))
-                await socket.SendAsync(Encoding.UTF8.GetBytes(fragment), WebSocketMessageType.Text, true, cts.Token);
+            await foreach (var fragment in updates.ReadAllAsync(sending.Token))
+                await socket.SendAsync(Encoding.UTF8.GetBytes(fragment), WebSocketMessageType.Text, true, sending.Token);
             // The queue was completed: this browser fell behind. Closing makes htmx reconnect and resync.
             if (socket.State == WebSocketState.Open)
                 await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "resync", CancellationToken.None);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {
+            // A revoked session (sign-out, password or role change) gets no more updates; reconnecting needs a new sign-in.
+            if (session.Ended && socket.State == WebSocketState.Open)
+                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "session ended", CancellationToken.None);
         }
         finally
         {
             unsubscribe();
+            // After our close frame, let the browser answer it: cancelling the read at once would
+            // reset the connection and could lose the close frame on the way.
+            if (socket.State == WebSocketState.CloseSent) await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
             await cts.CancelAsync();
             await receive;
+            await watch;
         }
     }
 

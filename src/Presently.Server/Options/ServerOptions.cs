@@ -26,6 +26,10 @@ public sealed class ServerOptions
     [Range(1000, 300_000)]
     public int CheckpointIntervalMs { get; set; } = 5000;
 
+    /// <summary>How often an open board WebSocket checks that its sign-in still holds (not signed out, same role).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan SessionRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a new agent connection may take to say Hello.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
