@@ -109,15 +109,15 @@ public static class ReplayBenchmark
             "--Presently:DevelopmentAgentToken", Token,
             "--Presently:DevelopmentPerson", "bench",
             "--Logging:LogLevel:Default", "Warning",
-            // The journal reaches back up to a year before this agent's first Hello, and the figure is
+            // The journal reaches back up to two years before this agent's first Hello, and the figure is
             // the server's ingest capacity, not the per-agent pace a real desktop is held to.
-            "--Presently:AgentOfflineWindow", "400.00:00:00",
+            "--Presently:AgentOfflineWindow", "3650.00:00:00",
             "--Presently:AgentSpansPerSecond", "10000000",
         ];
         var app = PresentlyServer.Build(args, builder => builder.Services.Replace(ServiceDescriptor.Singleton<ISpanStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return new TimedSpanStore(new SqliteSpanStore(options.DatabasePath, new StoreLimits(options.AgentDailyQuotaBytes)));
+            return new TimedSpanStore(new SqliteSpanStore(options.DatabasePath, options.StoreLimits));
         })));
         await app.InitializeAsync();
         await app.StartAsync();

@@ -45,11 +45,11 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
 
     public Task InitializeAsync(CancellationToken ct = default) => inner.InitializeAsync(ct);
 
-    public Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool mayCreate = true, CancellationToken ct = default) =>
-        inner.RegisterAgentAsync(registration, mayCreate, ct);
+    public Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool sharedCredential, CancellationToken ct = default) =>
+        inner.RegisterAgentAsync(registration, sharedCredential, ct);
 
-    public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, CancellationToken ct = default) =>
-        inner.GetQuotaUseAsync(since, atLeastBytes, ct);
+    public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default) =>
+        inner.GetQuotaUseAsync(since, atLeastBytes, atLeastSpans, ct);
 
     public Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default) => inner.ListAgentsAsync(ct);
 

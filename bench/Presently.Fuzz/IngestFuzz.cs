@@ -153,6 +153,12 @@ public static partial class IngestFuzz
             var length = m.Random.Next(16) == 0 ? m.Random.NextInt64(-1000, long.MaxValue / 2) : m.Random.Next(0, 3_600_000);
             var state = m.Random.Next(16) == 0 ? (SpanState)m.Random.Next(0, 256) : m.Random.Next(8) == 0 ? SpanState.Idle : SpanState.Active;
             var spanId = m.Random.Next(4) == 0 ? m.Random.Next(1, 20) : seq;
+            // As a real agent does: announce a span with no time yet, then send it again longer.
+            if (m.Random.Next(4) == 0 && i + 1 < count)
+            {
+                spans[i++] = new SpanRecord(seq, spanId, start, start, SpanState.Active, "announced", null, null);
+                seq++;
+            }
             var private_ = m.Random.Next(16) == 0;
             spans[i] = new SpanRecord(seq, spanId, start, start + length, private_ ? SpanState.Private : state,
                 private_ && m.Random.Next(2) == 0 ? null : m.RandomText(300),
@@ -175,12 +181,15 @@ public static partial class IngestFuzz
         var spans = (await store.GetSpansAsync(agentId)).OrderBy(s => s.Start).ToList();
         var earliest = enrolledAt - OfflineWindow - TimeSpan.FromSeconds(5); // enrollment time as the server saw it, give or take
         var latest = now + ProtocolConstants.MaxFutureSkew;
-        for (var i = 0; i < spans.Count; i++)
+        // Sorted by start, a span overlaps an earlier one exactly when it starts before the latest end so far.
+        var coveredUntil = DateTimeOffset.MinValue;
+        StoredSpan? reaching = null;
+        foreach (var s in spans)
         {
-            var s = spans[i];
             if (s.Start < earliest || s.End > latest) failures.Add($"span {s.SpanId} [{s.Start:O}, {s.End:O}) lies outside [{earliest:O}, {latest:O}]");
-            if (i > 0 && s.Start < spans[i - 1].End && s.End > s.Start && spans[i - 1].End > spans[i - 1].Start)
-                failures.Add($"spans {spans[i - 1].SpanId} and {s.SpanId} of one agent overlap");
+            if (s.End <= s.Start) continue;
+            if (s.Start < coveredUntil) failures.Add($"spans {reaching!.SpanId} and {s.SpanId} of one agent overlap");
+            if (s.End > coveredUntil) (coveredUntil, reaching) = (s.End, s);
         }
 
         using var admin = await SignInAdminAsync(app, baseUri);

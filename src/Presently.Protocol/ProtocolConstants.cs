@@ -70,6 +70,4 @@ public static class CloseCodes
     public const int Blocked = 4003;
     /// <summary>The agent was removed by an admin and its credential revoked; enroll again to come back.</summary>
     public const int Removed = 4004;
-    /// <summary>The agent stored more than its daily quota; an admin has to look. Retry rarely.</summary>
-    public const int QuotaExceeded = 4005;
 }

@@ -30,7 +30,7 @@ public static class PresentlyServer
         builder.Services.AddSingleton<ISpanStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return new SqliteSpanStore(options.DatabasePath, new StoreLimits(options.AgentDailyQuotaBytes));
+            return new SqliteSpanStore(options.DatabasePath, options.StoreLimits);
         });
         builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());

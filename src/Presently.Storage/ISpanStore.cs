@@ -9,10 +9,12 @@ public interface ISpanStore : IAsyncDisposable
     Task InitializeAsync(CancellationToken ct = default);
 
     /// <summary>
-    /// Updates an active agent's row from its Hello (creating it only when <paramref name="mayCreate"/>)
-    /// and returns what it has stored; null when the agent is blocked or removed, or does not exist and may not be created.
+    /// Updates an active agent's row from its Hello and returns what it has stored; null when the agent
+    /// is blocked or removed, or not there. An enrolled agent's row exists from enrollment and is never
+    /// created here; with the shared development credential (<paramref name="sharedCredential"/>) a new
+    /// agent is created, and an agent with a credential of its own cannot be named.
     /// </summary>
-    Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool mayCreate = true, CancellationToken ct = default);
+    Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool sharedCredential, CancellationToken ct = default);
 
     /// <summary>
     /// Upserts every span of every batch by (agent, span id), keeping the version with the highest
@@ -21,8 +23,8 @@ public interface ISpanStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<CommitOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default);
 
-    /// <summary>Agent-days since <paramref name="since"/> whose stored bytes reached <paramref name="atLeastBytes"/>, largest first.</summary>
-    Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, CancellationToken ct = default);
+    /// <summary>Agent-days from <paramref name="since"/> on whose stored bytes reached <paramref name="atLeastBytes"/> or spans <paramref name="atLeastSpans"/>, latest first.</summary>
+    Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default);
 
     Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default);
 

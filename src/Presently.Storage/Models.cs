@@ -57,17 +57,20 @@ public enum CommitOutcome
 {
     /// <summary>Committed (records that could not be true were clipped or ignored, see ISpanStore.CommitAsync).</summary>
     Stored,
-    /// <summary>Nothing of it was stored: it would take a day of the agent over its storage quota.</summary>
-    OverQuota,
+    /// <summary>Committed, but a day of the agent is over its quota: some spans lost their title and context, or were not stored.</summary>
+    StoredOverQuota,
     /// <summary>Nothing of it was stored: the agent was removed or blocked while the batch waited.</summary>
     AgentGone,
 }
 
 /// <summary>How much one agent stored for one UTC day (by span start), for the quota alert.</summary>
-public sealed record QuotaUse(string AgentId, string PersonName, string Host, DateOnly Day, long Bytes);
+public sealed record QuotaUse(string AgentId, string PersonName, string Host, DateOnly Day, long Bytes, long Spans);
 
-/// <summary>Limits the store enforces on ingest.</summary>
-public sealed record StoreLimits(long DailyQuotaBytes)
+/// <summary>
+/// What one agent may store per UTC day of span start: past <paramref name="DailyQuotaBytes"/> spans
+/// keep only their time and app; past <paramref name="DailySpans"/> new spans are not stored.
+/// </summary>
+public sealed record StoreLimits(long DailyQuotaBytes, long DailySpans)
 {
-    public static readonly StoreLimits None = new(long.MaxValue);
+    public static readonly StoreLimits None = new(long.MaxValue, long.MaxValue);
 }

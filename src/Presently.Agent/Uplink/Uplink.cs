@@ -211,8 +211,7 @@ public sealed class Uplink
             {
                 var status = frames.Socket.CloseStatus;
                 _log.Info($"server closed the connection: {(int?)status} {frames.Socket.CloseStatusDescription}");
-                // Blocked, removed or over quota: retrying fast cannot help; an admin has to act.
-                if ((int?)status is CloseCodes.Blocked or CloseCodes.Removed or CloseCodes.QuotaExceeded) Status.State = ConnectionState.Refused;
+                if ((int?)status is CloseCodes.Blocked or CloseCodes.Removed) Status.State = ConnectionState.Refused;
                 return null;
             }
             if (outcome != ReceiveOutcome.Frame) throw new ProtocolViolation($"bad frame from server: {outcome}");

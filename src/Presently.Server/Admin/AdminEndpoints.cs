@@ -16,10 +16,10 @@ public static class AdminEndpoints
         admin.MapGet("/agents", async (HttpContext ctx, IAgentRegistry registry, IAccountStore accounts, AgentConnections connections,
             ISpanStore store, IOptions<ServerOptions> options, TimeProvider time) =>
         {
-            // Agent-days of the last week at 80 % of the daily quota or more: about to be, or already, refused.
-            var quota = options.Value.AgentDailyQuotaBytes;
-            var heavy = await store.GetQuotaUseAsync(time.GetUtcNow().AddDays(-7), quota * 8 / 10);
-            return AdminPages.Agents(ctx, await registry.ListAgentsAsync(), await accounts.ListPeopleAsync(), connections, time.GetUtcNow(), heavy, quota);
+            // Agent-days of the last two weeks at 80 % of a daily limit or more: about to lose detail, or losing it.
+            var o = options.Value;
+            var heavy = await store.GetQuotaUseAsync(time.GetUtcNow().AddDays(-14), o.AgentDailyQuotaBytes * 8 / 10, o.AgentDailySpanLimit * 8L / 10);
+            return AdminPages.Agents(ctx, await registry.ListAgentsAsync(), await accounts.ListPeopleAsync(), connections, time.GetUtcNow(), heavy, o.StoreLimits);
         });
 
         admin.MapPost("/agents/{id}/block", async (HttpContext ctx, string id, AgentAdmin a) => Done(await a.BlockAsync(ctx.User.PersonName(), id)));

@@ -10,15 +10,23 @@ namespace Presently.Server.Admin;
 internal static class AdminPages
 {
     public static IResult Agents(HttpContext ctx, IReadOnlyList<AgentAdminView> agents, IReadOnlyList<Person> people, AgentConnections connections,
-        DateTimeOffset now, IReadOnlyList<QuotaUse> heavy, long quotaBytes)
+        DateTimeOffset now, IReadOnlyList<QuotaUse> heavy, StoreLimits limits)
     {
         var af = Antiforgery(ctx);
         var sb = new StringBuilder("<h1>Agents</h1>");
         if (heavy.Count > 0)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"""<div class="alert" id="quota-alert"><p>Storage quota: these agents stored 80 % or more of their daily quota ({quotaBytes / (1024 * 1024)} MB, <code>Presently:AgentDailyQuotaMegabytes</code>). Over it, their spans are refused until the next day; they keep them meanwhile.</p><ul>""");
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                <div class="alert" id="quota-alert"><p>Storage quota: these agents stored 80 % or more of what one agent may store in a day
+                ({limits.DailyQuotaBytes / (1024 * 1024)} MB, <code>Presently:AgentDailyQuotaMegabytes</code>; {limits.DailySpans:N0} spans, <code>Presently:AgentDailySpanLimit</code>).
+                Past the bytes, that day's spans keep their time and app but no title or context; past the spans, that day's new spans are not stored.
+                A desktop does not come near either: look at what this agent sends.</p><ul>
+                """);
             foreach (var h in heavy)
-                sb.Append(CultureInfo.InvariantCulture, $"""<li><strong>{E(h.AgentId)}</strong> ({E(h.PersonName)}, {E(h.Host)}): {h.Bytes / (1024.0 * 1024):0.0} MB on {E(h.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}{(h.Bytes >= quotaBytes ? " — over quota" : "")}</li>""");
+            {
+                var over = h.Bytes >= limits.DailyQuotaBytes || h.Spans >= limits.DailySpans;
+                sb.Append(CultureInfo.InvariantCulture, $"""<li><strong>{E(h.AgentId)}</strong> ({E(h.PersonName)}, {E(h.Host)}) on {E(h.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}: {h.Bytes / (1024.0 * 1024):0.0} MB in {h.Spans:N0} spans{(over ? " — over quota" : "")}</li>""");
+            }
             sb.Append("</ul></div>");
         }
         if (agents.Count == 0) sb.Append("""<p class="empty">No agents yet. Create an <a href="/admin/codes">enrollment code</a>.</p>""");

@@ -61,6 +61,10 @@ public sealed class AgentSession
             if (hello is null) return;
             await RunAgentAsync(hello, ct);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down, or closed from outside during Hello.
+        }
         finally
         {
             _pendingLease?.Dispose();
@@ -72,17 +76,21 @@ public sealed class AgentSession
     {
         var now = _d.Time.GetUtcNow();
         var offset = now.ToUnixTimeMilliseconds() - hello.AgentClockMs; // bounded by the Hello check
-        // Registered before the status check, so an admin's block after the check finds this connection to close.
+        var registered = await _d.Store.RegisterAgentAsync(new AgentRegistration(hello.AgentId, _principal.Person, hello.Host,
+            hello.Os, hello.AgentVersion, hello.Capabilities, now, offset), sharedCredential: _principal.AgentId is null, ct);
+        if (registered is null)
+        {
+            await RefuseAsync(hello.AgentId, ct);
+            return;
+        }
+        // Only a Hello let in displaces the agent's live connection. The status is read again once this
+        // connection is registered, so a block that landed in between still finds one of the two.
         if (_d.Connections.Register(hello.AgentId, this) is { } replaced) await replaced.CloseAsync(CloseCodes.Replaced, "replaced by a newer connection");
         try
         {
-            var registered = await _d.Store.RegisterAgentAsync(new AgentRegistration(hello.AgentId, _principal.Person, hello.Host,
-                hello.Os, hello.AgentVersion, hello.Capabilities, now, offset), mayCreate: _principal.AgentId is null, ct);
-            if (registered is null)
+            if (await _d.Registry.GetStatusAsync(hello.AgentId, ct) != "active")
             {
-                var status = await _d.Registry.GetStatusAsync(hello.AgentId, ct);
-                var (code, text) = status == "blocked" ? (CloseCodes.Blocked, "this agent is blocked") : (CloseCodes.Removed, "this agent was removed; enroll again");
-                await _frames.FailAsync(ErrorCodes.InvalidHello, text, code, ct);
+                await RefuseAsync(hello.AgentId, ct);
                 return;
             }
 
@@ -116,6 +124,18 @@ public sealed class AgentSession
         }
     }
 
+    /// <summary>Says why a Hello is not let in, with the close code the agent acts on.</summary>
+    private async Task RefuseAsync(string agentId, CancellationToken ct)
+    {
+        var (code, text) = await _d.Registry.GetStatusAsync(agentId, ct) switch
+        {
+            "blocked" => (CloseCodes.Blocked, "this agent is blocked"),
+            "active" => (CloseCodes.PolicyViolation, "this agent has a credential of its own; use it"),
+            _ => (CloseCodes.Removed, "this agent was removed; enroll again"),
+        };
+        await _frames.FailAsync(ErrorCodes.InvalidHello, text, code, ct);
+    }
+
     /// <summary>Closes this connection from outside (replaced, blocked, shutting down).</summary>
     public async Task CloseAsync(int code, string reason)
     {
@@ -137,9 +157,12 @@ public sealed class AgentSession
         // The timeout does not cancel the read (that would abort the socket before the close frame
         // could say why); it closes the connection politely and gives the peer a moment to answer.
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var receive = ReceiveMessageAsync(reading.Token);
-        var timeout = Task.Delay(_d.Options.HelloTimeout, _d.Time, ct);
-        if (await Task.WhenAny(receive, timeout) != receive)
+        var timeout = Task.Delay(_d.Options.HelloTimeout, _d.Time, waiting.Token);
+        var first = await Task.WhenAny(receive, timeout);
+        await waiting.CancelAsync(); // the timer goes with the wait, not after HelloTimeout
+        if (first != receive)
         {
             await _frames.FailAsync(ErrorCodes.UnexpectedMessage, "no Hello in time", CloseCodes.PolicyViolation, ct);
             reading.CancelAfter(CloseGrace);
@@ -249,11 +272,12 @@ public sealed class AgentSession
         }
     }
 
+    /// <summary>A bucket refilled ten times a second, or once per token for rates under ten a second.</summary>
     private static TokenBucketRateLimiter Bucket(int perSecond, int burstSeconds, int queue) => new(new TokenBucketRateLimiterOptions
     {
         TokenLimit = (int)Math.Min(int.MaxValue, (long)perSecond * burstSeconds),
         TokensPerPeriod = Math.Max(1, perSecond / 10),
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+        ReplenishmentPeriod = perSecond >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1.0 / perSecond),
         QueueLimit = queue,
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         AutoReplenishment = true,
@@ -262,29 +286,29 @@ public sealed class AgentSession
     private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans)> commits, CancellationToken ct)
     {
         var acked = storedThrough;
+        var toldOverQuota = false;
         try
         {
             await foreach (var (commit, highestSeq, spans) in commits.ReadAllAsync(CancellationToken.None))
             {
-                switch (await commit)
+                var outcome = await commit;
+                if (outcome == CommitOutcome.AgentGone)
                 {
-                    case CommitOutcome.Stored:
-                        acked = Math.Max(acked, highestSeq);
-                        _d.Live.SpansCommitted(_id, agentId, spans);
-                        await _frames.SendAsync(new Ack(acked), ct);
-                        break;
-                    case CommitOutcome.OverQuota:
-                        // Nothing more is acknowledged; the agent keeps its journal and retries rarely.
-                        _d.Log.LogWarning("Agent {AgentId} is over its daily storage quota; refusing its spans", agentId);
-                        await _frames.FailAsync(ErrorCodes.QuotaExceeded,
-                            $"this agent stored more than its {_d.Options.AgentDailyQuotaMegabytes} MB for a day; an admin has to look", CloseCodes.QuotaExceeded, ct);
-                        _closed.CancelAfter(CloseGrace);
-                        return;
-                    default:
-                        // Blocked or removed while the batch waited; the admin action closes the connection.
-                        _closed.CancelAfter(CloseGrace);
-                        return;
+                    // Blocked or removed while the batch waited; the admin action closes the connection.
+                    _closed.CancelAfter(CloseGrace);
+                    return;
                 }
+                if (outcome == CommitOutcome.StoredOverQuota && !toldOverQuota)
+                {
+                    // Stored all the same (time and app are kept), so nothing is held back; the agent is told once.
+                    toldOverQuota = true;
+                    _d.Log.LogWarning("Agent {AgentId} is over its daily storage quota; its spans lose title and context", agentId);
+                    await _frames.SendAsync(new ErrorMessage(ErrorCodes.QuotaExceeded,
+                        $"this agent stored more than a day's {_d.Options.AgentDailyQuotaMegabytes} MB or {_d.Options.AgentDailySpanLimit} spans; that day's further spans keep only their time and app", 0), ct);
+                }
+                acked = Math.Max(acked, highestSeq);
+                _d.Live.SpansCommitted(_id, agentId, spans);
+                await _frames.SendAsync(new Ack(acked), ct);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)

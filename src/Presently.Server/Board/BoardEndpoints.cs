@@ -32,8 +32,8 @@ public static class BoardEndpoints
             // Cookies ride along on cross-site WebSocket requests, so the Origin must be our own.
             if (!OriginAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var session = new BoardSession(context.User, accounts, time, options.Value.SessionRecheckInterval);
-            await StreamAsync(socket, fanOut, Viewer.Of(context.User), session, lifetime.ApplicationStopping);
+            var session = new BoardSession(context.User, accounts, time, options.Value.SessionRecheckInterval, options.Value.SessionMaxAge);
+            await StreamAsync(socket, fanOut, Viewer.Of(context.User), session, time, lifetime.ApplicationStopping);
             return Results.Empty;
         }).RequireAuthorization(Policies.Member);
 
@@ -56,7 +56,7 @@ public static class BoardEndpoints
             || options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
     }
 
-    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, Viewer viewer, BoardSession session, CancellationToken stopping)
+    private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, Viewer viewer, BoardSession session, TimeProvider time, CancellationToken stopping)
     {
         var updates = fanOut.Subscribe(viewer, out var unsubscribe);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -84,7 +84,7 @@ public static class BoardEndpoints
             unsubscribe();
             // After our close frame, let the browser answer it: cancelling the read at once would
             // reset the connection and could lose the close frame on the way.
-            if (socket.State == WebSocketState.CloseSent) await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+            if (socket.State == WebSocketState.CloseSent) await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), time, CancellationToken.None));
             await cts.CancelAsync();
             await receive;
             await watch;

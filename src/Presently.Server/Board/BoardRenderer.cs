@@ -59,7 +59,7 @@ public sealed class BoardRenderer
         var app = showApp && (a.Connected || span is not null) ? span?.App : null;
         var title = showApp ? span?.Title : null;
         var appText = app is not null ? E(app) : status == "private" ? "Private" : status == "paused" ? "Paused" : "—";
-        var since = a.Since;
+        var since = full ? a.Since : a.StatusSince;
         return $"""
             <article class="card {status}" id="{E(CardId(a.AgentId))}"{(oob is null ? "" : $" hx-swap-oob=\"{oob}\"")} data-agent="{E(a.AgentId)}">
               <header><strong class="person">{E(a.Person)}</strong> <span class="host">{E(a.Name ?? a.Host)}</span></header>

@@ -34,8 +34,18 @@ public sealed record AgentLiveView(
         && Current?.App == other.Current?.App && Current?.Title == other.Current?.Title && Current?.StartMs == other.Current?.StartMs
         && (Connected || LastContact == other.LastContact);
 
-    /// <summary>Since when the card's status has held.</summary>
+    /// <summary>Since when the card's content has held: the current span's start, or the last contact when offline.</summary>
     public DateTimeOffset Since => Connected && Current is not null
         ? Storage.Instants.FromMs(Current.StartMs)
         : LastContact;
+
+    /// <summary>
+    /// Since when <see cref="Status"/> has held (kept by LiveState across app switches). Presence
+    /// cards show this, so they reveal neither when someone switched apps nor how long each spell lasted.
+    /// </summary>
+    public DateTimeOffset StatusSince { get; init; }
+
+    /// <summary>Whether a presence card (no app, title or clock) for <paramref name="other"/> would look the same.</summary>
+    public bool ShowsSamePresenceAs(AgentLiveView other) =>
+        Status == other.Status && Person == other.Person && Host == other.Host && Name == other.Name && StatusSince == other.StatusSince;
 }

@@ -48,13 +48,17 @@ public sealed class BoardFanOut
         return subscriber.Channel.Reader;
     }
 
-    private void OnChanged(AgentLiveView view, bool isNew)
+    private void OnChanged(AgentLiveView? old, AgentLiveView view)
     {
+        var isNew = old is null;
+        // A presence card that would look the same is not sent: the timing of app switches is activity too.
+        var presenceSame = old is not null && old.ShowsSamePresenceAs(view) && old.Person == view.Person;
         var rendered = new string?[3];
         Broadcast(viewer =>
         {
             var detail = _visibility.For(viewer, view.Person);
-            return detail == Detail.None ? null : rendered[(int)detail] ??= _renderer.RenderUpdate(view, isNew, detail);
+            if (detail == Detail.None || (detail == Detail.Presence && presenceSame)) return null;
+            return rendered[(int)detail] ??= _renderer.RenderUpdate(view, isNew, detail);
         });
     }
 

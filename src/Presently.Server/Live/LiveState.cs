@@ -17,8 +17,8 @@ public sealed class LiveState
 
     public LiveState(TimeProvider time) => _time = time;
 
-    /// <summary>Raised under the lock with the new view and whether the agent is new to the board.</summary>
-    public event Action<AgentLiveView, bool>? Changed;
+    /// <summary>Raised under the lock with the previous view (null when the agent is new to the board) and the new one.</summary>
+    public event Action<AgentLiveView?, AgentLiveView>? Changed;
 
     /// <summary>Raised under the lock when an agent leaves the board (removed by an admin).</summary>
     public event Action<string>? Removed;
@@ -109,7 +109,8 @@ public sealed class LiveState
     private void Set(AgentLiveView view)
     {
         var isNew = !_agents.TryGetValue(view.AgentId, out var old);
+        view = view with { StatusSince = !isNew && old!.Status == view.Status ? old.StatusSince : view.Since };
         _agents[view.AgentId] = view;
-        if (isNew || !old!.ShowsSameAs(view)) Changed?.Invoke(view, isNew);
+        if (isNew || !old!.ShowsSameAs(view)) Changed?.Invoke(old, view);
     }
 }

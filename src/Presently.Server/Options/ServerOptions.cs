@@ -75,11 +75,18 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Bytes one agent may store per UTC day of span time (64 per span plus its app, title and
-    /// context). A busy desktop stores 1-3 MB a day. Over it, batches are refused (the agent keeps
-    /// them in its journal) and the Agents page says so; from 80 % it warns.
+    /// context). A busy desktop stores 1-3 MB a day. Past it, spans keep their time and app but lose
+    /// title and context; the Agents page warns from 80 %.
     /// </summary>
     [Range(1, 100_000)]
     public int AgentDailyQuotaMegabytes { get; set; } = 16;
+
+    /// <summary>
+    /// Spans one agent may store per UTC day of span time: more than one a second all day long.
+    /// Past it, new spans of that day are not stored (and the Agents page says so).
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int AgentDailySpanLimit { get; set; } = 100_000;
 
     /// <summary>How far before its enrollment (or first Hello) an agent's spans may start: time it recorded before it could send.</summary>
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
@@ -109,6 +116,8 @@ public sealed class ServerOptions
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
 
     public long AgentDailyQuotaBytes => AgentDailyQuotaMegabytes * 1024L * 1024L;
+
+    public Storage.StoreLimits StoreLimits => new(AgentDailyQuotaBytes, AgentDailySpanLimit);
 
     private static string DefaultDataDirectory()
     {

@@ -41,7 +41,8 @@ public static class HoursReport
         DateTimeOffset from,
         DateTimeOffset to,
         TimeZoneInfo timeZone,
-        IReadOnlyList<ReportDimension> groupBy)
+        IReadOnlyList<ReportDimension> groupBy,
+        CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
         var fromMs = from.ToUnixTimeMilliseconds();
@@ -51,8 +52,10 @@ public static class HoursReport
 
         string? agent = null;
         var coveredUntil = long.MinValue;
+        var seen = 0;
         foreach (var span in spans.OrderBy(s => s.AgentId, StringComparer.Ordinal).ThenBy(s => s.StartMs))
         {
+            if ((++seen & 0xfff) == 0) ct.ThrowIfCancellationRequested();
             if (span.AgentId != agent)
             {
                 agent = span.AgentId;

@@ -55,7 +55,8 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
     public async Task<bool> UpdatePersonAsync(long personId, Role role, string? email, CancellationToken ct = default) =>
         await ExecuteAsync($"""
             UPDATE persons SET
-                security_stamp = CASE WHEN role != $p1 THEN {NewStamp} ELSE security_stamp END,
+                -- A new role, or a new e-mail (which unbinds the single sign-on account), ends every session.
+                security_stamp = CASE WHEN role != $p1 OR email IS NOT $p2 THEN {NewStamp} ELSE security_stamp END,
                 oidc_issuer = CASE WHEN email IS $p2 THEN oidc_issuer END,
                 oidc_subject = CASE WHEN email IS $p2 THEN oidc_subject END,
                 role = $p1, email = $p2

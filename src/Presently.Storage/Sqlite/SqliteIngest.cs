@@ -8,9 +8,13 @@ namespace Presently.Storage.Sqlite;
 /// <list type="bullet">
 /// <item>a record with a seq the agent has already had stored is a replay: it never creates or changes a span;</item>
 /// <item>a later version of a span replaces the stored one (the highest seq wins);</item>
+/// <item>a zero-length record (an agent announces each span that way) is not stored: it holds no time,
+/// and its next version, which does, is;</item>
 /// <item>spans of one agent never overlap: a span is clipped to the time no other span of the agent
 /// holds, and dropped when nothing is left — so an agent's stored time never exceeds wall-clock time;</item>
-/// <item>the bytes stored per agent and UTC day stay within the daily quota, or the whole batch is rolled back.</item>
+/// <item>per agent and UTC day of span start, past <see cref="StoreLimits.DailyQuotaBytes"/> spans keep
+/// their time and app but lose title and context, and past <see cref="StoreLimits.DailySpans"/> new
+/// spans are not stored. Either way the batch is acknowledged, so nothing is held back or replayed forever.</item>
 /// </list>
 /// </summary>
 internal sealed class SqliteIngest : IAsyncDisposable
@@ -19,90 +23,115 @@ internal sealed class SqliteIngest : IAsyncDisposable
 
     private readonly SqliteConnection _db;
     private readonly SqliteTransaction _tx;
-    private readonly long _dailyQuotaBytes;
-    private readonly SqliteCommand _agent, _existing, _previous, _next, _upsert, _raise, _usage;
+    private readonly StoreLimits _limits;
+    private readonly SqliteCommand _agent, _existing, _previous, _next, _upsert, _raise, _dayUse, _saveDay;
 
-    public SqliteIngest(SqliteConnection db, SqliteTransaction tx, long dailyQuotaBytes)
+    private sealed class DayUse(long bytes, long spans)
+    {
+        public long Bytes = bytes;
+        public long Spans = spans;
+    }
+
+    public SqliteIngest(SqliteConnection db, SqliteTransaction tx, StoreLimits limits)
     {
         _db = db;
         _tx = tx;
-        _dailyQuotaBytes = dailyQuotaBytes;
-        _agent = Prepare("SELECT key, highest_seq FROM agents WHERE id = $agent AND status = 'active';", "$agent");
-        _existing = Prepare("""
-            SELECT seq, start_ms, 64 + coalesce(length(CAST(app AS BLOB)), 0) + coalesce(length(CAST(title AS BLOB)), 0) + coalesce(length(CAST(context AS BLOB)), 0)
-            FROM spans WHERE agent_key = $key AND span_id = $span;
-            """, "$key", "$span");
+        _limits = limits;
+        _agent = Prepare("""
+            SELECT key, highest_seq, max_end_ms, coalesce((SELECT max(span_id) FROM spans WHERE agent_key = agents.key), 0)
+            FROM agents WHERE id = $agent AND status = 'active';
+            """, "$agent");
+        _existing = Prepare("SELECT seq, start_ms, bytes FROM spans WHERE agent_key = $key AND span_id = $span;", "$key", "$span");
         // The span starting last at or before $start: the only one that can reach into the new span from the left.
         _previous = Prepare("""
-            SELECT end_ms FROM spans WHERE agent_key = $key AND start_ms <= $start AND span_id != $span
+            SELECT end_ms FROM spans WHERE agent_key = $key AND start_ms <= $start AND end_ms > start_ms AND span_id != $span
             ORDER BY start_ms DESC LIMIT 1;
             """, "$key", "$start", "$span");
-        // The first span with time of its own starting inside the new one: where the new one must end.
+        // The first span starting inside the new one: where the new one must end.
         _next = Prepare("""
             SELECT start_ms FROM spans WHERE agent_key = $key AND start_ms >= $start AND start_ms < $end AND end_ms > start_ms AND span_id != $span
             ORDER BY start_ms LIMIT 1;
             """, "$key", "$start", "$end", "$span");
         _upsert = Prepare("""
-            INSERT INTO spans(agent_key, span_id, seq, start_ms, end_ms, state, app, title, context)
-            VALUES ($key, $span, $seq, $start, $end, $state, $app, $title, $context)
+            INSERT INTO spans(agent_key, span_id, seq, start_ms, end_ms, state, app, title, context, bytes)
+            VALUES ($key, $span, $seq, $start, $end, $state, $app, $title, $context, $bytes)
             ON CONFLICT(agent_key, span_id) DO UPDATE SET
                 seq = excluded.seq, start_ms = excluded.start_ms, end_ms = excluded.end_ms, state = excluded.state,
-                app = excluded.app, title = excluded.title, context = excluded.context
+                app = excluded.app, title = excluded.title, context = excluded.context, bytes = excluded.bytes
             WHERE excluded.seq > spans.seq;
-            """, "$key", "$span", "$seq", "$start", "$end", "$state", "$app", "$title", "$context");
-        _raise = Prepare("UPDATE agents SET highest_seq = max(highest_seq, $seq) WHERE key = $key;", "$key", "$seq");
-        _usage = Prepare("""
-            INSERT INTO agent_usage(agent_key, day, bytes) VALUES ($key, $day, $delta)
-            ON CONFLICT(agent_key, day) DO UPDATE SET bytes = bytes + excluded.bytes
-            RETURNING bytes;
-            """, "$key", "$day", "$delta");
+            """, "$key", "$span", "$seq", "$start", "$end", "$state", "$app", "$title", "$context", "$bytes");
+        _raise = Prepare("UPDATE agents SET highest_seq = max(highest_seq, $seq), max_end_ms = max(max_end_ms, $end) WHERE key = $key;", "$key", "$seq", "$end");
+        _dayUse = Prepare("SELECT bytes, spans FROM agent_usage WHERE agent_key = $key AND day = $day;", "$key", "$day");
+        _saveDay = Prepare("""
+            INSERT INTO agent_usage(agent_key, day, bytes, spans) VALUES ($key, $day, $bytes, $spans)
+            ON CONFLICT(agent_key, day) DO UPDATE SET bytes = excluded.bytes, spans = excluded.spans;
+            """, "$key", "$day", "$bytes", "$spans");
     }
 
     public async Task<CommitOutcome> StoreAsync(IngestBatch batch, CancellationToken ct)
     {
         _agent.Parameters[0].Value = batch.AgentId;
-        long key, storedThrough;
+        long key, storedThrough, maxEnd, maxSpanId;
         await using (var r = await _agent.ExecuteReaderAsync(ct))
         {
             // Removed or blocked while its batch waited: nothing of it may be stored.
             if (!await r.ReadAsync(ct)) return CommitOutcome.AgentGone;
             key = r.GetInt64(0);
             storedThrough = r.GetInt64(1);
+            maxEnd = r.GetInt64(2);
+            maxSpanId = r.GetInt64(3);
         }
 
-        await ExecuteAsync("SAVEPOINT batch;", ct);
-        var usage = new Dictionary<long, long>();
+        var days = new Dictionary<long, DayUse>();
+        var overQuota = false;
         foreach (var s in batch.Spans)
         {
-            if (s.Seq <= storedThrough) continue;
-            var existing = await ExistingAsync(key, s.SpanId, ct);
+            if (s.Seq <= storedThrough || s.EndMs <= s.StartMs) continue;
+            // The fast paths are exact: no span has an id above maxSpanId, and none ends after maxEnd.
+            var existing = s.SpanId > maxSpanId ? null : await ExistingAsync(key, s.SpanId, ct);
             if (existing is { } e && e.Seq >= s.Seq) continue;
-            if (await ClipAsync(key, s, ct) is not { } clipped) continue;
+            var clipped = s.StartMs >= maxEnd ? (s.StartMs, s.EndMs) : await ClipAsync(key, s, ct);
+            if (clipped is not { } kept) continue;
 
-            var size = SpanSize.Of(s.App, s.Title, s.Context);
-            Bind(_upsert, key, s.SpanId, s.Seq, clipped.Start, clipped.End, (int)s.State, s.App, s.Title, s.Context);
+            var day = Day(kept.Start);
+            var use = await DayAsync(days, key, day, ct);
+            var oldUse = existing is { } o ? await DayAsync(days, key, Day(o.StartMs), ct) : null;
+            if (existing is null && use.Spans >= _limits.DailySpans)
+            {
+                overQuota = true;
+                continue;
+            }
+            var (title, context) = (s.Title, s.Context);
+            var bytes = SpanSize.Of(s.App, title, context);
+            var freed = oldUse == use ? existing!.Value.Bytes : 0;
+            if (use.Bytes - freed + bytes > _limits.DailyQuotaBytes)
+            {
+                (title, context) = (null, null);
+                bytes = SpanSize.Of(s.App, null, null);
+                overQuota = true;
+            }
+
+            Bind(_upsert, key, s.SpanId, s.Seq, kept.Start, kept.End, (int)s.State, s.App, title, context, bytes);
             await _upsert.ExecuteNonQueryAsync(ct);
-            if (existing is { } old) Add(usage, Day(old.StartMs), -old.Bytes);
-            Add(usage, Day(clipped.Start), size);
+            if (oldUse is not null)
+            {
+                oldUse.Bytes -= existing!.Value.Bytes;
+                oldUse.Spans--;
+            }
+            use.Bytes += bytes;
+            use.Spans++;
+            maxEnd = Math.Max(maxEnd, kept.End);
+            maxSpanId = Math.Max(maxSpanId, s.SpanId);
         }
 
-        var overQuota = false;
-        foreach (var (day, delta) in usage)
+        foreach (var (day, use) in days)
         {
-            if (delta == 0) continue;
-            Bind(_usage, key, day, delta);
-            var total = (long)(await _usage.ExecuteScalarAsync(ct))!;
-            overQuota |= delta > 0 && total > _dailyQuotaBytes;
+            Bind(_saveDay, key, day, use.Bytes, use.Spans);
+            await _saveDay.ExecuteNonQueryAsync(ct);
         }
-        if (overQuota)
-        {
-            await ExecuteAsync("ROLLBACK TO batch; RELEASE batch;", ct);
-            return CommitOutcome.OverQuota;
-        }
-        Bind(_raise, key, batch.HighestSeq);
+        Bind(_raise, key, batch.HighestSeq, maxEnd);
         await _raise.ExecuteNonQueryAsync(ct);
-        await ExecuteAsync("RELEASE batch;", ct);
-        return CommitOutcome.Stored;
+        return overQuota ? CommitOutcome.StoredOverQuota : CommitOutcome.Stored;
     }
 
     private async Task<(long Seq, long StartMs, long Bytes)?> ExistingAsync(long key, long spanId, CancellationToken ct)
@@ -112,27 +141,31 @@ internal sealed class SqliteIngest : IAsyncDisposable
         return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
+    /// <summary>The agent's use of one day, read once per batch and written back at its end.</summary>
+    private async Task<DayUse> DayAsync(Dictionary<long, DayUse> days, long key, long day, CancellationToken ct)
+    {
+        if (days.TryGetValue(day, out var use)) return use;
+        Bind(_dayUse, key, day);
+        await using (var r = await _dayUse.ExecuteReaderAsync(ct))
+            use = await r.ReadAsync(ct) ? new DayUse(r.GetInt64(0), r.GetInt64(1)) : new DayUse(0, 0);
+        days[day] = use;
+        return use;
+    }
+
     /// <summary>The part of the record's time no other span of the agent holds; null when there is none.</summary>
     private async Task<(long Start, long End)?> ClipAsync(long key, SpanRecord s, CancellationToken ct)
     {
         var start = s.StartMs;
         var end = s.EndMs;
         Bind(_previous, key, start, s.SpanId);
-        if (await _previous.ExecuteScalarAsync(ct) is long previousEnd && previousEnd > start)
-        {
-            // Inside another span: a zero-length record there, or one wholly covered, says nothing true.
-            if (previousEnd >= end) return null;
-            start = previousEnd;
-        }
+        if (await _previous.ExecuteScalarAsync(ct) is long previousEnd && previousEnd > start) start = previousEnd;
+        if (start >= end) return null;
         Bind(_next, key, start, end, s.SpanId);
         if (await _next.ExecuteScalarAsync(ct) is long nextStart) end = nextStart;
-        return end > start || s.EndMs == s.StartMs ? (start, end) : null;
+        return end > start ? (start, end) : null;
     }
 
     private static long Day(long ms) => ms >= 0 ? ms / DayMs : (ms - DayMs + 1) / DayMs;
-
-    private static void Add(Dictionary<long, long> usage, long day, long bytes) =>
-        usage[day] = usage.GetValueOrDefault(day) + bytes;
 
     private SqliteCommand Prepare(string sql, params string[] names)
     {
@@ -149,16 +182,8 @@ internal sealed class SqliteIngest : IAsyncDisposable
         for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken ct)
-    {
-        await using var cmd = _db.CreateCommand();
-        cmd.Transaction = _tx;
-        cmd.CommandText = sql;
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
     public async ValueTask DisposeAsync()
     {
-        foreach (var cmd in new[] { _agent, _existing, _previous, _next, _upsert, _raise, _usage }) await cmd.DisposeAsync();
+        foreach (var cmd in new[] { _agent, _existing, _previous, _next, _upsert, _raise, _dayUse, _saveDay }) await cmd.DisposeAsync();
     }
 }

@@ -91,22 +91,30 @@ internal static class SqliteSchema
         -- The audit page filters by action and pages by id.
         CREATE INDEX audit_by_action ON audit_log(action, id);
         """,
-        // Ingest keeps each agent's spans apart and each agent-day's bytes within the daily quota.
+        // Ingest keeps each agent's spans apart and each agent-day within its quota.
         """
         -- The neighbours a new span of an agent must not overlap, found without a scan.
         CREATE INDEX spans_by_agent_start ON spans(agent_key, start_ms);
-        -- Bytes stored per agent and UTC day of span start (days since 1970), kept in step with
-        -- spans in the ingest transaction. A span's bytes: SpanSize.Of (64 + UTF-8 lengths).
+        -- At least the latest end of any span of the agent: a span starting there or later overlaps
+        -- nothing, so an agent streaming forward in time (the usual case) needs no neighbour lookups.
+        ALTER TABLE agents ADD COLUMN max_end_ms INTEGER NOT NULL DEFAULT 0;
+        UPDATE agents SET max_end_ms = coalesce((SELECT max(end_ms) FROM spans WHERE agent_key = agents.key), 0);
+        -- What a span costs against the daily quota (SpanSize.Of: 64 plus app, title and context in
+        -- UTF-8), kept with it so a new version counts its new size minus the old.
+        ALTER TABLE spans ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE spans SET bytes = 64 + coalesce(length(CAST(app AS BLOB)), 0) + coalesce(length(CAST(title AS BLOB)), 0) + coalesce(length(CAST(context AS BLOB)), 0);
+        -- Bytes and spans stored per agent and UTC day of span start (days since 1970), kept in step
+        -- with spans in the ingest transaction.
         CREATE TABLE agent_usage (
             agent_key INTEGER NOT NULL,
             day       INTEGER NOT NULL,
             bytes     INTEGER NOT NULL,
+            spans     INTEGER NOT NULL,
             PRIMARY KEY (agent_key, day)
         ) WITHOUT ROWID;
-        INSERT INTO agent_usage(agent_key, day, bytes)
-            SELECT agent_key, start_ms / 86400000,
-                   sum(64 + coalesce(length(CAST(app AS BLOB)), 0) + coalesce(length(CAST(title AS BLOB)), 0) + coalesce(length(CAST(context AS BLOB)), 0))
-            FROM spans GROUP BY agent_key, start_ms / 86400000;
+        INSERT INTO agent_usage(agent_key, day, bytes, spans)
+            SELECT agent_key, CAST(floor(start_ms / 86400000.0) AS INTEGER), sum(bytes), count(*)
+            FROM spans GROUP BY agent_key, CAST(floor(start_ms / 86400000.0) AS INTEGER);
         """,
     ];
 }

@@ -48,14 +48,14 @@ public sealed class SqliteSpanStore : ISpanStore
         }
     }
 
-    public async Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration r, bool mayCreate = true, CancellationToken ct = default)
+    public async Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration r, bool sharedCredential, CancellationToken ct = default)
     {
         var writer = Writer;
         await _writeLock.WaitAsync(ct);
         try
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
-            if (mayCreate)
+            if (sharedCredential)
             {
                 await using var create = writer.CreateCommand();
                 create.Transaction = tx;
@@ -81,9 +81,10 @@ public sealed class SqliteSpanStore : ISpanStore
             cmd.CommandText = """
                 UPDATE agents SET host = $host, os = $os, agent_version = $version, capabilities = $caps,
                     last_seen_ms = $seen, clock_offset_ms = $offset
-                WHERE id = $id AND status = 'active'
+                WHERE id = $id AND status = 'active' AND ($shared = 0 OR credential_hash IS NULL)
                 RETURNING highest_seq, first_seen_ms;
                 """;
+            cmd.Parameters.AddWithValue("$shared", sharedCredential ? 1 : 0);
             cmd.Parameters.AddWithValue("$id", r.AgentId);
             cmd.Parameters.AddWithValue("$host", r.Host);
             cmd.Parameters.AddWithValue("$os", r.Os);
@@ -114,7 +115,7 @@ public sealed class SqliteSpanStore : ISpanStore
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
             var outcomes = new CommitOutcome[batches.Count];
-            await using (var ingest = new SqliteIngest(writer, tx, _limits.DailyQuotaBytes))
+            await using (var ingest = new SqliteIngest(writer, tx, _limits))
             {
                 for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
             }
@@ -127,23 +128,24 @@ public sealed class SqliteSpanStore : ISpanStore
         }
     }
 
-    public async Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, CancellationToken ct = default)
+    public async Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default)
     {
         await using var conn = await OpenReaderAsync(ct);
         await using var cmd = conn.CreateCommand();
         cmd.CommandText = """
-            SELECT a.id, p.name, a.host, u.day, u.bytes
+            SELECT a.id, p.name, a.host, u.day, u.bytes, u.spans
             FROM agent_usage u JOIN agents a ON a.key = u.agent_key JOIN persons p ON p.id = a.person_id
-            WHERE u.day >= $since AND u.bytes >= $min AND a.status != 'removed'
-            ORDER BY u.bytes DESC LIMIT 100;
+            WHERE u.day >= $since AND (u.bytes >= $bytes OR u.spans >= $spans) AND a.status != 'removed'
+            ORDER BY u.day DESC, u.bytes DESC LIMIT 100;
             """;
         cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds() / 86_400_000);
-        cmd.Parameters.AddWithValue("$min", atLeastBytes);
+        cmd.Parameters.AddWithValue("$bytes", atLeastBytes);
+        cmd.Parameters.AddWithValue("$spans", atLeastSpans);
         var result = new List<QuotaUse>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             result.Add(new QuotaUse(r.GetString(0), r.GetString(1), r.GetString(2),
-                DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)Math.Clamp(r.GetInt64(3), 0, 2_000_000)), r.GetInt64(4)));
+                DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)Math.Clamp(r.GetInt64(3), 0, 2_000_000)), r.GetInt64(4), r.GetInt64(5)));
         return result;
     }
 
@@ -182,7 +184,7 @@ public sealed class SqliteSpanStore : ISpanStore
             FROM spans s
             JOIN agents a ON a.key = s.agent_key
             JOIN persons p ON p.id = a.person_id
-            WHERE s.end_ms > $from AND s.start_ms < $to AND s.state = $active;
+            WHERE s.end_ms > $from AND s.start_ms < $to AND s.state = $active AND s.end_ms > s.start_ms;
             """;
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());

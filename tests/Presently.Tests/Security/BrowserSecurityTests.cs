@@ -66,7 +66,7 @@ public sealed class BrowserSecurityTests : IAsyncLifetime
         var store = _server.Store;
         foreach (var (agent, person, app) in new[] { ("m-1", "mia", "MiaEditor"), ("n-1", "noah", "NoahSecretApp") })
         {
-            await store.RegisterAgentAsync(new AgentRegistration(agent, person, "h", "Linux", "1", [], t, 0));
+            await store.RegisterAgentAsync(new AgentRegistration(agent, person, "h", "Linux", "1", [], t, 0), sharedCredential: true);
             await store.CommitAsync([new IngestBatch(agent, [new SpanRecord(1, 1, t.ToUnixTimeMilliseconds(), t.AddMinutes(30).ToUnixTimeMilliseconds(), SpanState.Active, app, "t", null)])]);
         }
         using var mia = await _server.SignInAsync("mia", Role.Member);

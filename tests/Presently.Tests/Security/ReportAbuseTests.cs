@@ -16,11 +16,11 @@ public sealed class ReportAbuseTests
         public int Started;
 
         public Task InitializeAsync(CancellationToken ct = default) => inner.InitializeAsync(ct);
-        public Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool mayCreate, CancellationToken ct = default) => inner.RegisterAgentAsync(registration, mayCreate, ct);
+        public Task<AgentRegistered?> RegisterAgentAsync(AgentRegistration registration, bool sharedCredential, CancellationToken ct = default) => inner.RegisterAgentAsync(registration, sharedCredential, ct);
         public Task<IReadOnlyList<CommitOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default) => inner.CommitAsync(batches, ct);
         public Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default) => inner.ListAgentsAsync(ct);
         public Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default) => inner.GetSpansAsync(agentId, ct);
-        public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, CancellationToken ct = default) => inner.GetQuotaUseAsync(since, atLeastBytes, ct);
+        public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default) => inner.GetQuotaUseAsync(since, atLeastBytes, atLeastSpans, ct);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)

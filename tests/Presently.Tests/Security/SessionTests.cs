@@ -109,7 +109,7 @@ public sealed class SessionTests : IAsyncLifetime
     public async Task Every_person_has_a_security_stamp_whoever_created_them()
     {
         // The span store creates the owners of agents it first hears of, without the account store.
-        await _server.Store.RegisterAgentAsync(new AgentRegistration("sid-1", "sid", "h", "Linux", "1", [], TimeProvider.System.GetUtcNow(), 0));
+        await _server.Store.RegisterAgentAsync(new AgentRegistration("sid-1", "sid", "h", "Linux", "1", [], TimeProvider.System.GetUtcNow(), 0), sharedCredential: true);
         var sid = await _server.Services.GetRequiredService<IAccountStore>().FindPersonAsync("sid");
         Assert.Matches("^[0-9a-f]{32}$", sid!.SecurityStamp);
     }

@@ -43,18 +43,39 @@ public sealed class VisibilityTests : IAsyncLifetime
         Assert.DoesNotContain("eric-secret-title", snapshot);
         Assert.DoesNotContain("EricSecretApp", snapshot);
 
-        // A later change is pushed redacted too.
+        // Switching apps changes nothing a member may see, so nothing is pushed to them: not even when it happened.
+        using var adminBoard = await _server.Admin.OpenBoardAsync();
+        await BoardText.ReceiveAsync(adminBoard);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await ericAgent.SendAsync(new SpanBatch([new SpanRecord(2, 2, now - 500, now, SpanState.Active, "EricOtherApp", "eric-next-title", null)]));
         Assert.IsType<Ack>(await ericAgent.ReceiveAsync());
+        Assert.Contains("eric-next-title", await BoardText.ReceiveAsync(adminBoard));
+
+        // A change of state is pushed, redacted; it is the first thing the member hears after the switch.
+        await ericAgent.DisposeAsync();
         var update = await BoardText.ReceiveAsync(board);
         Assert.Contains("eric", update);
+        Assert.Contains("card offline", update);
         Assert.DoesNotContain("eric-next-title", update);
         Assert.DoesNotContain("EricOtherApp", update);
+        Assert.Contains("eric-next-title", await _server.Http.GetStringAsync("/"));
+    }
 
-        // Admins see everything.
-        var adminPage = await _server.Http.GetStringAsync("/");
-        Assert.Contains("eric-next-title", adminPage);
+    [Fact]
+    public async Task A_presence_card_says_since_when_the_state_holds_not_when_the_app_changed()
+    {
+        using var dana = await _server.SignInAsync("dana", Role.Member);
+        await using var ericAgent = await WorkAsync("eric", "EricSecretApp", "eric-secret-title");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var switchedAt = now - 20_000;
+        await ericAgent.SendAsync(new SpanBatch([new SpanRecord(2, 2, switchedAt, now, SpanState.Active, "EricOtherApp", "t2", null)]));
+        Assert.IsType<Ack>(await ericAgent.ReceiveAsync());
+
+        var page = await dana.Http.GetStringAsync("/");
+        var card = page[page.IndexOf("class=\"person\">eric", StringComparison.Ordinal)..];
+        var since = long.Parse(System.Text.RegularExpressions.Regex.Match(card, "data-since=\"(\\d+)\"").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(since - switchedAt) > 10_000, "the presence card shows when the app changed");
+        Assert.Contains($"data-since=\"{switchedAt}\"", await _server.Http.GetStringAsync("/")); // admins see the app's own start
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class ReportApiTests : IAsyncLifetime
     {
         _server = await ServerHost.StartAsync();
         var t = new DateTimeOffset(2026, 11, 28, 22, 30, 0, TimeSpan.Zero); // 23:30 in Berlin
-        await _server.Store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], t, 0));
+        await _server.Store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], t, 0), sharedCredential: true);
         await _server.Store.CommitAsync([new IngestBatch("a1", [
             new SpanRecord(1, 1, t.ToUnixTimeMilliseconds(), t.AddHours(1).ToUnixTimeMilliseconds(), SpanState.Active, "vim", "<b>x</b>", null),
             new SpanRecord(2, 2, t.AddHours(1).ToUnixTimeMilliseconds(), t.AddHours(2).ToUnixTimeMilliseconds(), SpanState.Idle, "vim", null, null),

@@ -25,7 +25,7 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
     }
 
     private async Task<long> Register(string id) =>
-        (await _store.RegisterAgentAsync(new AgentRegistration(id, "ann", "host", "Linux", "1.0", ["x11"], T0, 0)))!.HighestSeq;
+        (await _store.RegisterAgentAsync(new AgentRegistration(id, "ann", "host", "Linux", "1.0", ["x11"], T0, 0), sharedCredential: true))!.HighestSeq;
 
     private static SpanRecord V(long seq, long span, int startSec, int endSec, string app = "vim") =>
         new(seq, span, T0.AddSeconds(startSec).ToUnixTimeMilliseconds(), T0.AddSeconds(endSec).ToUnixTimeMilliseconds(), SpanState.Active, app, "t", null);
@@ -109,39 +109,56 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_batch_over_the_daily_quota_is_rolled_back_alone()
+    public async Task Past_the_daily_quota_spans_keep_their_time_but_not_their_title_and_past_the_span_limit_they_are_not_stored()
     {
-        await using var limited = new SqliteSpanStore(_dir.File("data/limited.db"), new StoreLimits(DailyQuotaBytes: 4_000));
+        await using var limited = new SqliteSpanStore(_dir.File("data/limited.db"), new StoreLimits(DailyQuotaBytes: 4_000, DailySpans: 5));
         await limited.InitializeAsync();
-        await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0));
-        await limited.RegisterAgentAsync(new AgentRegistration("small", "bob", "h", "Linux", "1", [], T0, 0));
+        await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0), sharedCredential: true);
+        await limited.RegisterAgentAsync(new AgentRegistration("small", "bob", "h", "Linux", "1", [], T0, 0), sharedCredential: true);
 
         var outcomes = await limited.CommitAsync([
-            new IngestBatch("big", [Titled(1, 1, 0, 10, 1000), Titled(2, 2, 10, 20, 1000)]),
+            new IngestBatch("big", [Titled(1, 1, 0, 10, 1000), Titled(2, 2, 10, 20, 1000), Titled(3, 3, 20, 30, 1000)]),
             new IngestBatch("small", [Titled(1, 1, 0, 10, 100)]),
-            new IngestBatch("big", [Titled(3, 3, 20, 30, 1000), Titled(4, 4, 30, 40, 1000)]),
+            new IngestBatch("big", [Titled(4, 4, 30, 40, 1000), V(5, 5, 40, 50), V(6, 6, 50, 60)]),
         ]);
-        Assert.Equal([CommitOutcome.Stored, CommitOutcome.Stored, CommitOutcome.OverQuota], outcomes);
-        Assert.Equal(2, (await limited.GetSpansAsync("big")).Count);
-        Assert.Equal(2, (await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0)))!.HighestSeq);
-        Assert.Single(await limited.GetSpansAsync("small"));
+        Assert.Equal([CommitOutcome.Stored, CommitOutcome.Stored, CommitOutcome.StoredOverQuota], outcomes);
+        var big = (await limited.GetSpansAsync("big")).ToDictionary(x => x.SpanId);
+        Assert.Equal(new string('t', 1000), big[3].Title);
+        Assert.Null(big[4].Title);                                  // over the bytes: time and app only
+        Assert.Equal(TimeSpan.FromSeconds(10), big[4].Duration);
+        Assert.True(big.ContainsKey(5));
+        Assert.False(big.ContainsKey(6));                           // over the span count: not stored
+        Assert.Equal(6, (await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0), sharedCredential: true))!.HighestSeq);
+        Assert.Equal(new string('t', 100), Assert.Single(await limited.GetSpansAsync("small")).Title);
 
-        // Replacing a span's version counts its new size minus its old, so checkpoints cost nothing extra.
-        Assert.Equal([CommitOutcome.Stored], await limited.CommitAsync([new IngestBatch("big", [Titled(5, 2, 10, 25, 1000)])]));
-        var use = Assert.Single(await limited.GetQuotaUseAsync(T0.AddDays(-1), 1_000), u => u.AgentId == "big");
-        Assert.Equal(2 * (SpanSize.RowOverhead + 3 + 1000), use.Bytes);
-        Assert.Equal(DateOnly.FromDateTime(T0.UtcDateTime), use.Day);
+        // A new version of a span counts its new size minus the old: checkpoints cost nothing extra.
+        var before = Assert.Single(await limited.GetQuotaUseAsync(T0.AddDays(-1), 1, 1), u => u.AgentId == "big");
+        Assert.Equal([CommitOutcome.Stored], await limited.CommitAsync([new IngestBatch("big", [V(7, 5, 40, 50) with { Title = "t" }])]));
+        var after = Assert.Single(await limited.GetQuotaUseAsync(T0.AddDays(-1), 1, 1), u => u.AgentId == "big");
+        Assert.Equal((before.Bytes, 5L), (after.Bytes, after.Spans));
+        Assert.Equal(DateOnly.FromDateTime(T0.UtcDateTime), after.Day);
+    }
+
+    [Fact]
+    public async Task Zero_length_records_are_not_stored_and_cannot_hide_an_overlap()
+    {
+        await _store.CommitAsync([new IngestBatch("a1", [V(1, 100, 1, 1)])]);      // an announced span, no time yet
+        await _store.CommitAsync([new IngestBatch("a1", [V(2, 200, 0, 3600)])]);
+        await _store.CommitAsync([new IngestBatch("a1", [V(3, 300, 1, 3600), V(4, 400, 2, 2), V(5, 500, 2, 3600)])]);
+        Assert.Equal([200L], (await _store.GetSpansAsync("a1")).Select(x => x.SpanId));
+        Assert.Equal(3_600_000, await TotalMs());
+        Assert.Equal(5, await Register("a1"));
     }
 
     [Fact]
     public async Task Only_an_active_agent_is_registered_and_only_a_new_one_created_when_allowed()
     {
-        Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("never-seen", "ann", "h", "Linux", "1", [], T0, 0), mayCreate: false));
+        Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("never-seen", "ann", "h", "Linux", "1", [], T0, 0), sharedCredential: false));
         Assert.DoesNotContain(await _store.ListAgentsAsync(), a => a.AgentId == "never-seen");
 
         var accounts = new SqliteAccounts(_dir.File("data/presently.db"));
         Assert.True(await accounts.SetStatusAsync("a1", "blocked"));
-        Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], T0, 0)));
+        Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], T0, 0), sharedCredential: true));
         Assert.Equal([CommitOutcome.AgentGone], await _store.CommitAsync([new IngestBatch("a1", [V(1, 1, 0, 10)])]));
         Assert.Empty(await _store.GetSpansAsync("a1"));
     }
