@@ -35,10 +35,29 @@ public enum RedeemOutcome
 }
 
 /// <summary>An enrolled agent's credential, as looked up on every connection.</summary>
-public sealed record AgentCredential(string AgentId, string Person, long PersonId, string Status);
+/// <summary>Whether an enrolled agent may connect: stored as its lower-case name.</summary>
+public enum AgentStatus
+{
+    Active,
+    Blocked,
+    Removed,
+}
+
+public static class AgentStatusNames
+{
+    /// <summary>The one spelling of a status: in the database, on pages and in the API.</summary>
+    public static string Name(this AgentStatus status) => status switch
+    {
+        AgentStatus.Active => "active",
+        AgentStatus.Blocked => "blocked",
+        _ => "removed",
+    };
+}
+
+public sealed record AgentCredential(string AgentId, string Person, long PersonId, AgentStatus Status);
 
 public sealed record AgentAdminView(string AgentId, string? Name, string Person, long PersonId, string Host, string Os, string Version,
-    string Status, DateTimeOffset LastSeen, long ClockOffsetMs, bool HasCredential);
+    AgentStatus Status, DateTimeOffset LastSeen, long ClockOffsetMs, bool HasCredential);
 
 public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail)
 {
@@ -86,11 +105,11 @@ public interface IAgentRegistry
     Task<(RedeemOutcome Outcome, string? Person)> RedeemCodeAsync(string codeHash, string agentId, string credentialHash, string host, string os, string version, DateTimeOffset now, CancellationToken ct = default);
     Task<AgentCredential?> FindByCredentialAsync(string credentialHash, CancellationToken ct = default);
     /// <summary>active, blocked or removed; null for an agent never seen.</summary>
-    Task<string?> GetStatusAsync(string agentId, CancellationToken ct = default);
+    Task<AgentStatus?> GetStatusAsync(string agentId, CancellationToken ct = default);
     Task<IReadOnlyList<AgentAdminView>> ListAgentsAsync(CancellationToken ct = default);
     Task<bool> RenameAsync(string agentId, string? name, CancellationToken ct = default);
     Task<bool> ReassignAsync(string agentId, long personId, CancellationToken ct = default);
-    Task<bool> SetStatusAsync(string agentId, string status, CancellationToken ct = default);
+    Task<bool> SetStatusAsync(string agentId, AgentStatus status, CancellationToken ct = default);
     /// <summary>Revokes the credential; with <paramref name="deleteData"/> also deletes the agent's spans and row, overwriting freed pages.</summary>
     Task<bool> RemoveAsync(string agentId, bool deleteData, CancellationToken ct = default);
 }

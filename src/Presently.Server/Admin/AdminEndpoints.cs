@@ -85,7 +85,7 @@ public static class AdminEndpoints
             return TypedResults.Ok(visible.Select(a => new
             {
                 agentId = a.AgentId, name = a.Name, person = a.Person, host = a.Host, os = a.Os, version = a.Version,
-                status = a.Status, online = connections.IsConnected(a.AgentId), lastSeen = a.LastSeen, clockOffsetMs = a.ClockOffsetMs,
+                status = a.Status.Name(), online = connections.IsConnected(a.AgentId), lastSeen = a.LastSeen, clockOffsetMs = a.ClockOffsetMs,
             }));
         }).RequireAuthorization(Policies.Member);
         return app;

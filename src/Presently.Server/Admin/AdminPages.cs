@@ -42,13 +42,13 @@ internal static class AdminPages
                   <td>{E(a.Person)}</td>
                   <td>{E(a.Host)}<br><small>{E(a.Os)}</small></td>
                   <td>{E(a.Version)}</td>
-                  <td class="state">{E(a.Status)}, {online}</td>
+                  <td class="state">{E(a.Status.Name())}, {online}</td>
                   <td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC</td>
                   <td>{(a.ClockOffsetMs is > -1000 and < 1000 ? "ok" : E($"{a.ClockOffsetMs / 1000.0:+0.#;-0.#} s"))}</td>
                   <td>
                     <form method="post" action="/admin/agents/{id}/rename">{af}<input name="name" value="{E(a.Name)}" placeholder="name" maxlength="128"><button>Rename</button></form>
                     <form method="post" action="/admin/agents/{id}/reassign">{af}<select name="personId">{options}</select><button>Reassign</button></form>
-                    <form method="post" action="/admin/agents/{id}/{(a.Status == "blocked" ? "unblock" : "block")}">{af}<button class="{(a.Status == "blocked" ? "unblock" : "block")}">{(a.Status == "blocked" ? "Unblock" : "Block")}</button></form>
+                    <form method="post" action="/admin/agents/{id}/{(a.Status == AgentStatus.Blocked ? "unblock" : "block")}">{af}<button class="{(a.Status == AgentStatus.Blocked ? "unblock" : "block")}">{(a.Status == AgentStatus.Blocked ? "Unblock" : "Block")}</button></form>
                     <form method="post" action="/admin/agents/{id}/remove">{af}
                       <label><input type="radio" name="data" value="keep" checked> keep its data</label>
                       <label><input type="radio" name="data" value="delete"> delete its data</label>

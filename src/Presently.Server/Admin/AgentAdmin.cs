@@ -10,7 +10,7 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
 {
     public async Task<bool> BlockAsync(string actor, string agentId)
     {
-        if (!await registry.SetStatusAsync(agentId, "blocked")) return false;
+        if (!await registry.SetStatusAsync(agentId, AgentStatus.Blocked)) return false;
         await audit.WriteAsync(time.GetUtcNow(), actor, "blocked agent", agentId);
         // The credential check refuses reconnects from now on; the live connection goes at once.
         await connections.CloseAsync(agentId, CloseCodes.Blocked, "blocked by an admin");
@@ -19,7 +19,7 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
 
     public async Task<bool> UnblockAsync(string actor, string agentId)
     {
-        if (!await registry.SetStatusAsync(agentId, "active")) return false;
+        if (!await registry.SetStatusAsync(agentId, AgentStatus.Active)) return false;
         await audit.WriteAsync(time.GetUtcNow(), actor, "unblocked agent", agentId);
         return true;
     }

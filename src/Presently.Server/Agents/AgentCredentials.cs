@@ -45,7 +45,7 @@ public sealed class AgentCredentials
         if (_devTokenHash is not null && CryptographicOperations.FixedTimeEquals(presented, _devTokenHash)) return new AgentPrincipal(null, _devPerson);
 
         var found = await _registry.FindByCredentialAsync(Convert.ToHexString(presented), ct);
-        return found is { Status: "active" } ? new AgentPrincipal(found.AgentId, found.Person) : null;
+        return found is { Status: AgentStatus.Active } ? new AgentPrincipal(found.AgentId, found.Person) : null;
     }
 
     /// <summary>A new random 256-bit secret and the hash the server keeps of it.</summary>

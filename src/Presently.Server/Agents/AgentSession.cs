@@ -88,7 +88,7 @@ public sealed class AgentSession
         if (_d.Connections.Register(hello.AgentId, this) is { } replaced) await replaced.CloseAsync(CloseCodes.Replaced, "replaced by a newer connection");
         try
         {
-            if (await _d.Registry.GetStatusAsync(hello.AgentId, ct) != "active")
+            if (await _d.Registry.GetStatusAsync(hello.AgentId, ct) != AgentStatus.Active)
             {
                 await RefuseAsync(hello.AgentId, ct);
                 return;
@@ -129,8 +129,8 @@ public sealed class AgentSession
     {
         var (code, text) = await _d.Registry.GetStatusAsync(agentId, ct) switch
         {
-            "blocked" => (CloseCodes.Blocked, "this agent is blocked"),
-            "active" => (CloseCodes.PolicyViolation, "this agent has a credential of its own; use it"),
+            AgentStatus.Blocked => (CloseCodes.Blocked, "this agent is blocked"),
+            AgentStatus.Active => (CloseCodes.PolicyViolation, "this agent has a credential of its own; use it"),
             _ => (CloseCodes.Removed, "this agent was removed; enroll again"),
         };
         await _frames.FailAsync(ErrorCodes.InvalidHello, text, code, ct);

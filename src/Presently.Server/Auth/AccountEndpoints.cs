@@ -63,7 +63,7 @@ public static class AccountEndpoints
         app.MapGet("/account/agents", async (HttpContext ctx, IAgentRegistry registry) =>
         {
             var mine = (await registry.ListAgentsAsync()).Where(a => a.PersonId == ctx.User.PersonId()).ToList();
-            var rows = string.Concat(mine.Select(a => $"<tr><td>{E(a.Name ?? a.Host)}</td><td>{E(a.Os)}</td><td>{E(a.Version)}</td><td>{E(a.Status)}</td><td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))} UTC</td></tr>"));
+            var rows = string.Concat(mine.Select(a => $"<tr><td>{E(a.Name ?? a.Host)}</td><td>{E(a.Os)}</td><td>{E(a.Version)}</td><td>{E(a.Status.Name())}</td><td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))} UTC</td></tr>"));
             return Page(ctx, "My agents", $"""
                 <h1>My agents</h1>
                 {(mine.Count == 0 ? "<p class=\"empty\">No computer of yours is enrolled. Ask an admin for an enrollment code.</p>" : "")}

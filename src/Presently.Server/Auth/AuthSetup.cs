@@ -45,11 +45,9 @@ public static class AuthSetup
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             o.SlidingExpiration = true;
             // Every request checks the session against the person's security stamp, role and the maximum age.
-            o.Events.OnValidatePrincipal = Sessions.ValidateAsync;
-            // APIs and WebSockets answer 401/403; only pages redirect to the sign-in form.
-            o.Events.OnRedirectToLogin = ctx => Deny(ctx, StatusCodes.Status401Unauthorized);
-            o.Events.OnRedirectToAccessDenied = ctx => Deny(ctx, StatusCodes.Status403Forbidden);
+            o.EventsType = typeof(SessionEvents);
         });
+        builder.Services.AddScoped<SessionEvents>();
         // The cookie handler's clock is the server's, so tests can age a session with a fake clock.
         builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<TimeProvider>((o, time) => o.TimeProvider = time);
@@ -113,7 +111,8 @@ public static class AuthSetup
         app.UseAuthorization();
         app.Use(ReadFormWithinLimits);
         app.UseAntiforgery();
-        app.Use(RequireAntiforgery);
+        var antiforgery = app.Services.GetRequiredService<IAntiforgery>(); // a singleton: resolved once, at start
+        app.Use((ctx, next) => RequireAntiforgery(ctx, next, antiforgery));
     }
 
     private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
@@ -153,7 +152,7 @@ public static class AuthSetup
     /// Every state-changing request needs the antiforgery token, not only those that bind a form
     /// (minimal APIs check only those): a post with no fields, like "block", is a change too.
     /// </summary>
-    private static async Task RequireAntiforgery(HttpContext ctx, RequestDelegate next)
+    private static async Task RequireAntiforgery(HttpContext ctx, RequestDelegate next, IAntiforgery antiforgery)
     {
         // Endpoints that bind a form were checked by UseAntiforgery already and refuse a bad token themselves.
         if (!IsSafe(ctx.Request.Method) && ctx.Features.Get<IAntiforgeryValidationFeature>() is null
@@ -161,7 +160,7 @@ public static class AuthSetup
         {
             try
             {
-                await ctx.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(ctx);
+                await antiforgery.ValidateRequestAsync(ctx);
             }
             catch (AntiforgeryValidationException)
             {
@@ -185,17 +184,6 @@ public static class AuthSetup
             _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
     }
 
-    private static Task Deny(RedirectContext<CookieAuthenticationOptions> ctx, int status)
-    {
-        var path = ctx.Request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/board/ws") || ctx.Request.Method != HttpMethods.Get)
-        {
-            ctx.Response.StatusCode = status;
-            return Task.CompletedTask;
-        }
-        ctx.Response.Redirect(ctx.RedirectUri);
-        return Task.CompletedTask;
-    }
 
     // No inline script anywhere: every script is a file served from here.
     private const string ContentSecurityPolicy =

@@ -48,25 +48,31 @@ public static class OidcSetup
             o.Scope.Add("openid");
             o.Scope.Add("profile");
             o.Scope.Add("email");
-            o.Events.OnTokenValidated = async ctx =>
-            {
-                var services = ctx.HttpContext.RequestServices;
-                var (person, why) = await MatchAsync(ctx.Principal!, ctx.SecurityToken.Issuer, services.GetRequiredService<IAccountStore>(), services.GetRequiredService<IAuditLog>(),
-                    services.GetRequiredService<TimeProvider>(), settings.NameClaim);
-                if (person is null)
-                {
-                    ctx.Fail(why);
-                    return;
-                }
-                ctx.Principal = ClaimsExtensions.For(person, CookieAuthenticationDefaults.AuthenticationScheme, services.GetRequiredService<TimeProvider>().GetUtcNow());
-            };
-            o.Events.OnRemoteFailure = ctx =>
-            {
-                ctx.Response.Redirect("/login?error=sso");
-                ctx.HandleResponse();
-                return Task.CompletedTask;
-            };
+            o.EventsType = typeof(OidcEvents);
         });
+        auth.Services.AddScoped(sp => new OidcEvents(sp.GetRequiredService<IAccountStore>(), sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>(), settings.NameClaim));
+    }
+
+    /// <summary>Signs in the person bound to the provider account (see MatchAsync), or sends the browser back to sign-in.</summary>
+    private sealed class OidcEvents(IAccountStore accounts, IAuditLog audit, TimeProvider time, string nameClaim) : OpenIdConnectEvents
+    {
+        public override async Task TokenValidated(TokenValidatedContext ctx)
+        {
+            var (person, why) = await MatchAsync(ctx.Principal!, ctx.SecurityToken.Issuer, accounts, audit, time, nameClaim);
+            if (person is null)
+            {
+                ctx.Fail(why);
+                return;
+            }
+            ctx.Principal = ClaimsExtensions.For(person, CookieAuthenticationDefaults.AuthenticationScheme, time.GetUtcNow());
+        }
+
+        public override Task RemoteFailure(RemoteFailureContext ctx)
+        {
+            ctx.Response.Redirect("/login?error=sso");
+            ctx.HandleResponse();
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>The person this provider account is, or why none.</summary>

@@ -55,17 +55,17 @@ public sealed class BoardRenderer
         var span = a.Current;
         var status = a.Status;
         var full = detail == Detail.Full;
-        var showApp = full && status is "active" or "idle" or "offline";
+        var showApp = full && status is CardStatus.Active or CardStatus.Idle or CardStatus.Offline;
         var app = showApp && (a.Connected || span is not null) ? span?.App : null;
         var title = showApp ? span?.Title : null;
-        var appText = app is not null ? E(app) : status == "private" ? "Private" : status == "paused" ? "Paused" : "—";
+        var appText = app is not null ? E(app) : status switch { CardStatus.Private => "Private", CardStatus.Paused => "Paused", _ => "—" };
         var since = full ? a.Since : a.StatusSince;
         return $"""
-            <article class="card {status}" id="{E(CardId(a.AgentId))}"{(oob is null ? "" : $" hx-swap-oob=\"{oob}\"")} data-agent="{E(a.AgentId)}">
+            <article class="card {status.Name()}" id="{E(CardId(a.AgentId))}"{(oob is null ? "" : $" hx-swap-oob=\"{oob}\"")} data-agent="{E(a.AgentId)}">
               <header><strong class="person">{E(a.Person)}</strong> <span class="host">{E(a.Name ?? a.Host)}</span></header>
               <div class="app">{appText}</div>
               <div class="title">{E(title)}</div>
-              <footer><span class="status">{status}</span> <span class="since" data-since="{Num(since.ToUnixTimeMilliseconds())}">for {E(Duration(now - since))}</span>{(full ? Skew(a.ClockOffsetMs) : "")}</footer>
+              <footer><span class="status">{status.Name()}</span> <span class="since" data-since="{Num(since.ToUnixTimeMilliseconds())}">for {E(Duration(now - since))}</span>{(full ? Skew(a.ClockOffsetMs) : "")}</footer>
             </article>
             """;
     }

@@ -2,6 +2,29 @@ using Presently.Protocol;
 
 namespace Presently.Server.Live;
 
+/// <summary>What a board card says an agent is doing: offline, or the state of its current span.</summary>
+public enum CardStatus
+{
+    Offline,
+    Active,
+    Idle,
+    Private,
+    Paused,
+}
+
+public static class CardStatusNames
+{
+    /// <summary>The word on the card and its CSS class.</summary>
+    public static string Name(this CardStatus status) => status switch
+    {
+        CardStatus.Offline => "offline",
+        CardStatus.Idle => "idle",
+        CardStatus.Private => "private",
+        CardStatus.Paused => "paused",
+        _ => "active",
+    };
+}
+
 /// <summary>What the board knows about one agent right now.</summary>
 public sealed record AgentLiveView(
     string AgentId,
@@ -14,13 +37,12 @@ public sealed record AgentLiveView(
     long ClockOffsetMs,
     string? Name = null)
 {
-    /// <summary>The word shown on the card: offline, or the state of the current span.</summary>
-    public string Status => !Connected ? "offline" : Current?.State switch
+    public CardStatus Status => !Connected ? CardStatus.Offline : Current?.State switch
     {
-        SpanState.Idle => "idle",
-        SpanState.Private => "private",
-        SpanState.Paused => "paused",
-        _ => "active",
+        SpanState.Idle => CardStatus.Idle,
+        SpanState.Private => CardStatus.Private,
+        SpanState.Paused => CardStatus.Paused,
+        _ => CardStatus.Active,
     };
 
     /// <summary>

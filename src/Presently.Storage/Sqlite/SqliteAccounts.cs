@@ -132,17 +132,17 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
     public Task<AgentCredential?> FindByCredentialAsync(string credentialHash, CancellationToken ct = default) =>
         QuerySingleAsync("""
             SELECT a.id, p.name, p.id, a.status FROM agents a JOIN persons p ON p.id = a.person_id WHERE a.credential_hash = $p0
-            """, r => new AgentCredential(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)), ct, credentialHash);
+            """, r => new AgentCredential(r.GetString(0), r.GetString(1), r.GetInt64(2), ReadStatus(r, 3)), ct, credentialHash);
 
-    public Task<string?> GetStatusAsync(string agentId, CancellationToken ct = default) =>
-        QuerySingleAsync("SELECT status FROM agents WHERE id = $p0", r => r.GetString(0), ct, agentId);
+    public Task<AgentStatus?> GetStatusAsync(string agentId, CancellationToken ct = default) =>
+        QuerySingleAsync("SELECT status FROM agents WHERE id = $p0", r => (AgentStatus?)ReadStatus(r, 0), ct, agentId);
 
     public async Task<IReadOnlyList<AgentAdminView>> ListAgentsAsync(CancellationToken ct = default) =>
         await QueryAsync("""
             SELECT a.id, a.name, p.name, p.id, a.host, a.os, a.agent_version, a.status, a.last_seen_ms, a.clock_offset_ms, a.credential_hash IS NOT NULL
             FROM agents a JOIN persons p ON p.id = a.person_id WHERE a.status != 'removed' ORDER BY p.name, a.host
             """, r => new AgentAdminView(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4),
-                r.GetString(5), r.GetString(6), r.GetString(7), Ms(r.GetInt64(8)), r.GetInt64(9), r.GetBoolean(10)), ct);
+                r.GetString(5), r.GetString(6), ReadStatus(r, 7), Ms(r.GetInt64(8)), r.GetInt64(9), r.GetBoolean(10)), ct);
 
     public async Task<bool> RenameAsync(string agentId, string? name, CancellationToken ct = default) =>
         await ExecuteAsync("UPDATE agents SET name = $p1 WHERE id = $p0", ct, agentId, name) > 0;
@@ -150,8 +150,16 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
     public async Task<bool> ReassignAsync(string agentId, long personId, CancellationToken ct = default) =>
         await ExecuteAsync("UPDATE agents SET person_id = $p1 WHERE id = $p0 AND EXISTS (SELECT 1 FROM persons WHERE id = $p1)", ct, agentId, personId) > 0;
 
-    public async Task<bool> SetStatusAsync(string agentId, string status, CancellationToken ct = default) =>
-        await ExecuteAsync("UPDATE agents SET status = $p1 WHERE id = $p0 AND status != 'removed'", ct, agentId, status) > 0;
+    public async Task<bool> SetStatusAsync(string agentId, AgentStatus status, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE agents SET status = $p1 WHERE id = $p0 AND status != 'removed'", ct, agentId, status.Name()) > 0;
+
+    // Anything unknown in the row counts as removed: an agent is let in only when it is plainly active.
+    private static AgentStatus ReadStatus(SqliteDataReader r, int i) => r.GetString(i) switch
+    {
+        "active" => AgentStatus.Active,
+        "blocked" => AgentStatus.Blocked,
+        _ => AgentStatus.Removed,
+    };
 
     public async Task<bool> RemoveAsync(string agentId, bool deleteData, CancellationToken ct = default)
     {

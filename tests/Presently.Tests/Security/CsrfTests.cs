@@ -36,13 +36,13 @@ public sealed class CsrfTests : IAsyncLifetime
             var response = await _server.Http.PostAsync(path, null);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"POST {path} without a token: {(int)response.StatusCode}");
         }
-        Assert.Equal("active", await Registry.GetStatusAsync(agentId));
+        Assert.Equal(AgentStatus.Active, await Registry.GetStatusAsync(agentId));
         Assert.Null((await Registry.ListCodesAsync()).Single(c => c.Id == code.Id).Revoked);
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/admin/agents")).StatusCode); // still signed in
 
         // With the token they work.
         Assert.Equal(HttpStatusCode.Redirect, (await _server.Admin.PostFormAsync("/admin/agents", $"/admin/agents/{agentId}/block", [])).StatusCode);
-        Assert.Equal("blocked", await Registry.GetStatusAsync(agentId));
+        Assert.Equal(AgentStatus.Blocked, await Registry.GetStatusAsync(agentId));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class CsrfTests : IAsyncLifetime
 
         await page.GotoAsync(evil.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         await page.WaitForURLAsync(u => u.StartsWith(_server.BaseUri.ToString(), StringComparison.Ordinal));
-        Assert.Equal("active", await Registry.GetStatusAsync(agentId));
+        Assert.Equal(AgentStatus.Active, await Registry.GetStatusAsync(agentId));
         await page.CloseAsync();
     }
 

@@ -157,7 +157,7 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
         Assert.DoesNotContain(await _store.ListAgentsAsync(), a => a.AgentId == "never-seen");
 
         var accounts = new SqliteAccounts(_dir.File("data/presently.db"));
-        Assert.True(await accounts.SetStatusAsync("a1", "blocked"));
+        Assert.True(await accounts.SetStatusAsync("a1", AgentStatus.Blocked));
         Assert.Null(await _store.RegisterAgentAsync(new AgentRegistration("a1", "ann", "h", "Linux", "1", [], T0, 0), sharedCredential: true));
         Assert.Equal([CommitOutcome.AgentGone], await _store.CommitAsync([new IngestBatch("a1", [V(1, 1, 0, 10)])]));
         Assert.Empty(await _store.GetSpansAsync("a1"));
