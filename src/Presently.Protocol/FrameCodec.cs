@@ -7,8 +7,9 @@ namespace Presently.Protocol;
 public static class FrameCodec
 {
     // Untrusted-data mode bounds nesting depth and uses collision-resistant hashing for maps.
+    // Hand-written formatters (no code generated at run time, so the agent can be compiled ahead of time).
     private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+        MessagePackSerializerOptions.Standard.WithResolver(ProtocolResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
 
     public static byte[] Encode(IMessage message) => MessagePackSerializer.Serialize(message, Options);
 
