@@ -28,13 +28,6 @@ public sealed record AgentStatus
     public DateTimeOffset? PausedUntil { get; init; }
     public long ClockOffsetMs { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static string PathIn(string stateDirectory) => System.IO.Path.Combine(stateDirectory, "status.json");
 
     public void Write(string stateDirectory)
@@ -45,7 +38,7 @@ public sealed record AgentStatus
         File.Move(temp, path, overwrite: true);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, AgentStatusJson.Default.AgentStatus);
 
     public static AgentStatus? Read(string stateDirectory)
     {
@@ -53,7 +46,7 @@ public sealed record AgentStatus
         try
         {
             if (!File.Exists(path) || new FileInfo(path).Length > 64 * 1024) return null;
-            return JsonSerializer.Deserialize<AgentStatus>(File.ReadAllText(path), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(path), AgentStatusJson.Default.AgentStatus);
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -86,3 +79,8 @@ public sealed record AgentStatus
     private static string Ago(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} m" : t.TotalMinutes >= 1 ? $"{t.Minutes} m" : $"{Math.Max(0, t.Seconds)} s";
 }
+
+/// <summary>status.json's shape, generated at build time (the agent is compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AgentStatus))]
+internal sealed partial class AgentStatusJson : JsonSerializerContext;

@@ -19,7 +19,7 @@ internal static class AdminPages
             sb.Append(CultureInfo.InvariantCulture, $"""
                 <div class="alert" id="quota-alert"><p>Storage quota: these agents stored 80 % or more of what one agent may store in a day
                 ({limits.DailyQuotaBytes / (1024 * 1024)} MB, <code>Presently:AgentDailyQuotaMegabytes</code>; {limits.DailySpans:N0} spans, <code>Presently:AgentDailySpanLimit</code>).
-                Past the bytes, that day's spans keep their time and app but no title or context; past the spans, that day's new spans are not stored.
+                Past the bytes, that day's spans keep their time and app (cut to 32 characters) but no title or context; past the spans, that day's new spans are not stored.
                 A desktop does not come near either: look at what this agent sends.</p><ul>
                 """);
             foreach (var h in heavy)

@@ -75,8 +75,8 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Bytes one agent may store per UTC day of span time (64 per span plus its app, title and
-    /// context). A busy desktop stores 1-3 MB a day. Past it, spans keep their time and app but lose
-    /// title and context; the Agents page warns from 80 %.
+    /// context). A busy desktop stores 1-3 MB a day. Past it, spans keep their time and app (cut to
+    /// 32 characters) but lose title and context; the Agents page warns from 80 %.
     /// </summary>
     [Range(1, 100_000)]
     public int AgentDailyQuotaMegabytes { get; set; } = 16;
@@ -99,6 +99,10 @@ public sealed class ServerOptions
     /// <summary>Reports that may wait for a free slot.</summary>
     [Range(0, 100_000)]
     public int ReportQueue { get; set; } = 32;
+
+    /// <summary>Rows in one report; the smallest groups beyond it are folded into one "(other)" row, every second still counted.</summary>
+    [Range(10, 1_000_000)]
+    public int ReportMaxRows { get; set; } = 1000;
 
     /// <summary>A report (waiting included) that takes longer is stopped and answered 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]

@@ -49,6 +49,7 @@ public static class ReportEndpoints
             timeZone = r.TimeZone,
             groupBy = names,
             totalSeconds = r.TotalMilliseconds / 1000.0,
+            foldedGroups = r.FoldedGroups,
             rows = r.Rows.Select(row =>
             {
                 var o = new Dictionary<string, object>(names.Length + 1);

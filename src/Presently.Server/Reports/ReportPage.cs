@@ -72,6 +72,8 @@ public static class ReportPage
             sb.Append("""<p class="empty">No active time in this period.</p>""");
             return;
         }
+        if (result.FoldedGroups > 0)
+            sb.Append($"""<p class="note" id="folded">The {Num(result.FoldedGroups)} smallest groups are shown together as “{E(HoursReport.Other)}”; their time is in every total.</p>""");
         sb.Append("""<h2>Per person</h2><table class="report" id="per-person"><thead><tr><th>Person</th><th>Hours</th><th>Seconds</th></tr></thead><tbody>""");
         foreach (var g in result.Rows.GroupBy(r => r.Key[0]).OrderByDescending(g => g.Sum(r => r.Milliseconds)))
             Row(sb, [g.Key], g.Sum(r => r.Milliseconds));

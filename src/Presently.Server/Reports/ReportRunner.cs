@@ -43,7 +43,7 @@ public sealed class ReportRunner : IDisposable
             if (!lease.IsAcquired) return null;
             var spans = await _store.GetActiveSpansAsync(q.From, q.To, linked.Token);
             var visible = onlyPerson is null ? spans : spans.Where(s => s.Person == onlyPerson);
-            return HoursReport.Compute(visible, q.From, q.To, q.TimeZone, q.GroupBy, linked.Token);
+            return HoursReport.Compute(visible, q.From, q.To, q.TimeZone, q.GroupBy, linked.Token, _options.ReportMaxRows);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {

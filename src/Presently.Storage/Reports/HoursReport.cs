@@ -15,12 +15,14 @@ public sealed record ReportRow(IReadOnlyList<string> Key, long Milliseconds)
     public double Seconds => Milliseconds / 1000.0;
 }
 
+/// <param name="FoldedGroups">How many of the smallest groups were folded into the last row, whose key is all <see cref="HoursReport.Other"/>.</param>
 public sealed record ReportResult(
     DateTimeOffset From,
     DateTimeOffset To,
     string TimeZone,
     IReadOnlyList<ReportDimension> GroupBy,
-    IReadOnlyList<ReportRow> Rows)
+    IReadOnlyList<ReportRow> Rows,
+    int FoldedGroups = 0)
 {
     public long TotalMilliseconds => Rows.Sum(r => r.Milliseconds);
 }
@@ -36,14 +38,19 @@ public static class HoursReport
 {
     public const string UnknownApp = "(unknown)";
 
+    /// <summary>The key of the row that holds the groups beyond a report's row limit.</summary>
+    public const string Other = "(other)";
+
     public static ReportResult Compute(
         IEnumerable<ReportSpan> spans,
         DateTimeOffset from,
         DateTimeOffset to,
         TimeZoneInfo timeZone,
         IReadOnlyList<ReportDimension> groupBy,
-        CancellationToken ct = default)
+        CancellationToken ct = default,
+        int maxRows = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
         var fromMs = from.ToUnixTimeMilliseconds();
         var toMs = to.ToUnixTimeMilliseconds();
@@ -87,7 +94,13 @@ public static class HoursReport
             .OrderByDescending(r => r.Milliseconds)
             .ThenBy(r => string.Join('\u0001', r.Key), StringComparer.Ordinal)
             .ToList();
-        return new ReportResult(from, to, timeZone.Id, groupBy, rows);
+        if (rows.Count <= maxRows) return new ReportResult(from, to, timeZone.Id, groupBy, rows);
+
+        // Every millisecond stays in the total: the smallest groups are folded into one row, so a report's
+        // size follows the limit however many distinct apps an agent made up.
+        var folded = rows.Count - (maxRows - 1);
+        var rest = new ReportRow(Enumerable.Repeat(Other, groupBy.Count).ToArray(), rows.Skip(maxRows - 1).Sum(r => r.Milliseconds));
+        return new ReportResult(from, to, timeZone.Id, groupBy, [.. rows.Take(maxRows - 1), rest], folded);
     }
 
     private static void Add(Dictionary<string, (string[] Key, long Ms)> totals, string[] key, long ms)

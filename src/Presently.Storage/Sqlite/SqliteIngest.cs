@@ -13,13 +13,17 @@ namespace Presently.Storage.Sqlite;
 /// <item>spans of one agent never overlap: a span is clipped to the time no other span of the agent
 /// holds, and dropped when nothing is left — so an agent's stored time never exceeds wall-clock time;</item>
 /// <item>per agent and UTC day of span start, past <see cref="StoreLimits.DailyQuotaBytes"/> spans keep
-/// their time and app but lose title and context, and past <see cref="StoreLimits.DailySpans"/> new
-/// spans are not stored. Either way the batch is acknowledged, so nothing is held back or replayed forever.</item>
+/// their time and app (cut to <see cref="OverQuotaAppChars"/> characters) but lose title and context,
+/// and past <see cref="StoreLimits.DailySpans"/> new spans are not stored — so a day holds at most
+/// the quota plus DailySpans short rows. Either way the batch is acknowledged, so nothing is held back or replayed forever.</item>
 /// </list>
 /// </summary>
 internal sealed class SqliteIngest : IAsyncDisposable
 {
     private const long DayMs = 86_400_000;
+
+    /// <summary>App names past the quota: long enough for any real app's name, short enough to bound the day.</summary>
+    public const int OverQuotaAppChars = 32;
 
     private readonly SqliteConnection _db;
     private readonly SqliteTransaction _tx;
@@ -101,17 +105,17 @@ internal sealed class SqliteIngest : IAsyncDisposable
                 overQuota = true;
                 continue;
             }
-            var (title, context) = (s.Title, s.Context);
-            var bytes = SpanSize.Of(s.App, title, context);
+            var (app, title, context) = (s.App, s.Title, s.Context);
+            var bytes = SpanSize.Of(app, title, context);
             var freed = oldUse == use ? existing!.Value.Bytes : 0;
             if (use.Bytes - freed + bytes > _limits.DailyQuotaBytes)
             {
-                (title, context) = (null, null);
-                bytes = SpanSize.Of(s.App, null, null);
+                (app, title, context) = (Cut(app, OverQuotaAppChars), null, null);
+                bytes = SpanSize.Of(app, null, null);
                 overQuota = true;
             }
 
-            Bind(_upsert, key, s.SpanId, s.Seq, kept.Start, kept.End, (int)s.State, s.App, title, context, bytes);
+            Bind(_upsert, key, s.SpanId, s.Seq, kept.Start, kept.End, (int)s.State, app, title, context, bytes);
             await _upsert.ExecuteNonQueryAsync(ct);
             if (oldUse is not null)
             {
@@ -164,6 +168,9 @@ internal sealed class SqliteIngest : IAsyncDisposable
         if (await _next.ExecuteScalarAsync(ct) is long nextStart) end = nextStart;
         return end > start ? (start, end) : null;
     }
+
+    private static string? Cut(string? text, int chars) =>
+        text is null || text.Length <= chars ? text : char.IsHighSurrogate(text[chars - 1]) ? text[..(chars - 1)] : text[..chars];
 
     private static long Day(long ms) => ms >= 0 ? ms / DayMs : (ms - DayMs + 1) / DayMs;
 

@@ -84,4 +84,24 @@ public sealed class ReportAbuseTests
         var response = await server.Http.GetAsync(url);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_report_has_at_most_the_row_limit_however_many_apps_an_agent_makes_up()
+    {
+        await using var server = await ServerHost.StartAsync(null, null, "--Presently:ReportMaxRows", "10");
+        var (agent, _) = await TestAgentClient.JoinAsync(server.AgentUri, "agent-many-apps");
+        await using var _a = agent;
+        var t = DateTimeOffset.UtcNow.AddMinutes(-30).ToUnixTimeMilliseconds();
+        await agent.SendAsync(new Presently.Protocol.SpanBatch([.. Enumerable.Range(1, 50).Select(i =>
+            new Presently.Protocol.SpanRecord(i, i, t + i * 1000, t + i * 1000 + 1000, Presently.Protocol.SpanState.Active, $"made-up-{i}", null, null))]));
+        Assert.IsType<Presently.Protocol.Ack>(await agent.ReceiveAsync());
+
+        var json = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(server.Http,
+            $"/api/v1/report?from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTime.UtcNow.AddDays(1):yyyy-MM-dd}&groupBy=app");
+        Assert.Equal(10, json.GetProperty("rows").GetArrayLength());
+        Assert.Equal(41, json.GetProperty("foldedGroups").GetInt32());
+        Assert.Equal(50.0, json.GetProperty("totalSeconds").GetDouble());
+        var page = await server.Http.GetStringAsync($"/reports?range=custom&from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTime.UtcNow:yyyy-MM-dd}&tz=UTC");
+        Assert.Contains("id=\"folded\"", page);
+    }
 }

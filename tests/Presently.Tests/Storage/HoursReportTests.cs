@@ -88,4 +88,19 @@ public class HoursReportTests
         Assert.DoesNotContain(r.Rows, x => x.Key[1] == "slack");
         Assert.Equal(TimeSpan.FromMinutes(60).TotalMilliseconds, r.Rows.Single(x => x.Key[0] == "bob").Milliseconds);
     }
+
+    [Fact]
+    public void Groups_beyond_the_row_limit_are_folded_into_one_row_and_keep_their_time()
+    {
+        var spans = Enumerable.Range(0, 10).Select(i => Span("ann", $"app{i}", T0.AddMinutes(i * 10), TimeSpan.FromMinutes(10 - i))).ToArray();
+        var full = HoursReport.Compute(spans, T0, T0.AddHours(3), TimeZoneInfo.Utc, [ReportDimension.Person, ReportDimension.App]);
+        var capped = HoursReport.Compute(spans, T0, T0.AddHours(3), TimeZoneInfo.Utc, [ReportDimension.Person, ReportDimension.App], maxRows: 4);
+        Assert.Equal(10, full.Rows.Count);
+        Assert.Equal(4, capped.Rows.Count);
+        Assert.Equal(7, capped.FoldedGroups);
+        Assert.Equal(["app0", "app1", "app2"], capped.Rows.Take(3).Select(r => r.Key[1]));
+        Assert.Equal([HoursReport.Other, HoursReport.Other], capped.Rows[3].Key);
+        Assert.Equal(TimeSpan.FromMinutes(7 + 6 + 5 + 4 + 3 + 2 + 1).TotalMilliseconds, capped.Rows[3].Milliseconds);
+        Assert.Equal(full.TotalMilliseconds, capped.TotalMilliseconds);
+    }
 }

@@ -119,21 +119,21 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
         var outcomes = await limited.CommitAsync([
             new IngestBatch("big", [Titled(1, 1, 0, 10, 1000), Titled(2, 2, 10, 20, 1000), Titled(3, 3, 20, 30, 1000)]),
             new IngestBatch("small", [Titled(1, 1, 0, 10, 100)]),
-            new IngestBatch("big", [Titled(4, 4, 30, 40, 1000), V(5, 5, 40, 50), V(6, 6, 50, 60)]),
+            new IngestBatch("big", [Titled(4, 4, 30, 40, 1000), V(5, 5, 40, 50) with { App = new string('a', 1000) }, V(6, 6, 50, 60)]),
         ]);
         Assert.Equal([CommitOutcome.Stored, CommitOutcome.Stored, CommitOutcome.StoredOverQuota], outcomes);
         var big = (await limited.GetSpansAsync("big")).ToDictionary(x => x.SpanId);
         Assert.Equal(new string('t', 1000), big[3].Title);
         Assert.Null(big[4].Title);                                  // over the bytes: time and app only
         Assert.Equal(TimeSpan.FromSeconds(10), big[4].Duration);
-        Assert.True(big.ContainsKey(5));
+        Assert.Equal(new string('a', 32), big[5].App);              // and the app name is cut, so the day stays bounded
         Assert.False(big.ContainsKey(6));                           // over the span count: not stored
         Assert.Equal(6, (await limited.RegisterAgentAsync(new AgentRegistration("big", "ann", "h", "Linux", "1", [], T0, 0), sharedCredential: true))!.HighestSeq);
         Assert.Equal(new string('t', 100), Assert.Single(await limited.GetSpansAsync("small")).Title);
 
         // A new version of a span counts its new size minus the old: checkpoints cost nothing extra.
         var before = Assert.Single(await limited.GetQuotaUseAsync(T0.AddDays(-1), 1, 1), u => u.AgentId == "big");
-        Assert.Equal([CommitOutcome.Stored], await limited.CommitAsync([new IngestBatch("big", [V(7, 5, 40, 50) with { Title = "t" }])]));
+        Assert.Equal([CommitOutcome.Stored], await limited.CommitAsync([new IngestBatch("big", [Titled(7, 3, 20, 35, 1000)])]));
         var after = Assert.Single(await limited.GetQuotaUseAsync(T0.AddDays(-1), 1, 1), u => u.AgentId == "big");
         Assert.Equal((before.Bytes, 5L), (after.Bytes, after.Spans));
         Assert.Equal(DateOnly.FromDateTime(T0.UtcDateTime), after.Day);
