@@ -6,8 +6,8 @@ namespace Presently.Agent.Platforms;
 /// <summary>Picks this operating system's sensor and system event source at start.</summary>
 internal static class PlatformSelector
 {
-    public static IForegroundSensor OpenSensor() =>
-        OperatingSystem.IsWindows() ? Windows.WindowsForegroundSensor.Open() : Sensors.X11.X11ForegroundSensor.Open();
+    public static IForegroundSensor OpenSensor(AgentLog log) =>
+        OperatingSystem.IsWindows() ? Windows.WindowsForegroundSensor.Open(log) : Sensors.X11.X11ForegroundSensor.Open();
 
     public static ISystemEventSource SystemEvents(AgentSettings settings, AgentLog log) =>
         OperatingSystem.IsWindows() ? new Windows.WindowsSystemEvents(log) : new Sensors.Linux.LogindEvents(settings.SystemBusAddress, log);

@@ -26,15 +26,20 @@ public sealed unsafe class WindowsForegroundSensor : IForegroundSensor
     private static ForegroundTrigger? t_trigger;
 
     private readonly TimeProvider _time;
+    private readonly AgentLog? _log;
     private readonly VersionInfoReader _versions = new();
 
-    private WindowsForegroundSensor(TimeProvider time) => _time = time;
+    private WindowsForegroundSensor(TimeProvider time, AgentLog? log)
+    {
+        _time = time;
+        _log = log;
+    }
 
     public string Name => "windows";
 
     public IReadOnlyList<string> Capabilities => ["windows", "idle"];
 
-    public static WindowsForegroundSensor Open(TimeProvider? time = null) => new(time ?? TimeProvider.System);
+    public static WindowsForegroundSensor Open(AgentLog? log = null, TimeProvider? time = null) => new(time ?? TimeProvider.System, log);
 
     public void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct)
     {
@@ -46,6 +51,10 @@ public sealed unsafe class WindowsForegroundSensor : IForegroundSensor
         using var wake = ct.Register(() => User32.PostThreadMessageW(threadId, WakeMessage, 0, 0));
         using var foreground = Hook(User32.EVENT_SYSTEM_FOREGROUND);
         using var names = Hook(User32.EVENT_OBJECT_NAMECHANGE);
+        _log?.Info(foreground.IsInvalid || names.IsInvalid
+            ? $"windows: WinEvent hooks not set (error {Marshal.GetLastPInvokeError()}); polling every {pollInterval.TotalSeconds:0.###} s"
+            : $"windows: foreground and title events hooked, polling every {pollInterval.TotalSeconds:0.###} s as well");
+        var events = 0L;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -53,6 +62,8 @@ public sealed unsafe class WindowsForegroundSensor : IForegroundSensor
                 var now = NowMs();
                 if (trigger.Due(now))
                 {
+                    if (trigger.AcceptedEvents != events) _log?.Debug($"windows: {trigger.AcceptedEvents - events} foreground/title event(s)");
+                    events = trigger.AcceptedEvents;
                     var (sample, hwnd) = SafeRead();
                     trigger.Read(NowMs(), hwnd);
                     onSample(sample);
