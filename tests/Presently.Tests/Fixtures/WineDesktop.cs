@@ -84,7 +84,14 @@ public sealed class WineDesktop : IAsyncDisposable
     {
         using var p = new ChildProcess(Wine64, [program, .. args], Env);
         using var cts = new CancellationTokenSource(timeout);
-        await p.Process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await p.Process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit within {timeout.TotalSeconds:0} s: {p.Output}");
+        }
         return (p.Process.ExitCode, p.Output);
     }
 

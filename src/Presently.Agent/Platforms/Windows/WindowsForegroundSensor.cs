@@ -85,6 +85,7 @@ public sealed unsafe class WindowsForegroundSensor : IForegroundSensor
     /// <summary>Reads the foreground state once; any failure gives unknowns, never an exception.</summary>
     public ForegroundSample Read() => SafeRead().Sample;
 
+    /// <summary>Nothing to release here: the hooks belong to <see cref="Run"/>'s thread and are removed there.</summary>
     public void Dispose()
     {
     }
