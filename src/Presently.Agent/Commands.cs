@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Presently.Agent.Config;
 using Presently.Agent.Control;
 using Presently.Agent.Sensors;
-using Presently.Agent.Sensors.X11;
 
 namespace Presently.Agent;
 
@@ -15,7 +14,7 @@ internal static class Commands
         {
             var log = new AgentLog(Console.Error, settings.Verbose);
             Enrollment.CredentialFile.Apply(settings);
-            using var sensor = X11ForegroundSensor.Open();
+            using var sensor = Platforms.PlatformSelector.OpenSensor(log);
             // SIGTERM (systemd, kill) stops the agent the way Ctrl+C does: the open span is closed and sent.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             void Stop(PosixSignalContext signal)
@@ -25,7 +24,7 @@ internal static class Commands
             }
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            await using var systemEvents = new Sensors.Linux.LogindEvents(settings.SystemBusAddress, log);
+            await using var systemEvents = Platforms.PlatformSelector.SystemEvents(settings, log);
             await new AgentRunner(settings, sensor, systemEvents, TimeProvider.System, log).RunAsync(stop.Token);
             return 0;
         }
