@@ -58,6 +58,7 @@ public sealed class AgentSettings
     private static string DefaultStateDirectory()
     {
         if (OperatingSystem.IsWindows()) return Platforms.Windows.WindowsFolders.StateDirectory;
+        if (OperatingSystem.IsMacOS()) return Platforms.MacOS.MacFolders.StateDirectory;
         var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         var root = string.IsNullOrEmpty(xdg)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state")

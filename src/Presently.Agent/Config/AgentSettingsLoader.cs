@@ -14,6 +14,7 @@ public static class AgentSettingsLoader
     public static string DefaultConfigPath()
     {
         if (OperatingSystem.IsWindows()) return Platforms.Windows.WindowsFolders.ConfigFile;
+        if (OperatingSystem.IsMacOS()) return Platforms.MacOS.MacFolders.ConfigFile;
         var xdg = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
         var root = string.IsNullOrEmpty(xdg)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config")
