@@ -27,6 +27,7 @@ public sealed class AgentRunner
     private readonly ISystemEventSource? _systemEvents;
     private readonly TimeProvider _time;
     private readonly AgentLog _log;
+    private IReadOnlyList<Capability> _eventCapabilities = [];
 
     public AgentRunner(AgentSettings settings, IForegroundSensor sensor, ISystemEventSource? systemEvents, TimeProvider time, AgentLog log)
     {
@@ -66,8 +67,11 @@ public sealed class AgentRunner
         var inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         using var sensorStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var sensorThread = StartSensor(inputs.Writer, clock, sensorStop.Token);
-        if (_systemEvents is not null && _settings.WatchSystemEvents)
-            await _systemEvents.StartAsync(e => inputs.Writer.TryWrite(new SystemInput(e, clock.Stamp(_settings.SleepGap))), ct);
+        var eventsStarted = _systemEvents is not null && _settings.WatchSystemEvents
+            && await _systemEvents.StartAsync(e => inputs.Writer.TryWrite(new SystemInput(e, clock.Stamp(_settings.SleepGap))), ct);
+        _eventCapabilities = _systemEvents is null ? [Capability.No("lock", "no source on this platform"), Capability.No("sleep", "no source on this platform; a sleep shows as a gap between samples and ends the span")]
+            : !_settings.WatchSystemEvents ? [Capability.No("lock", "switched off (WatchSystemEvents)"), Capability.No("sleep", "switched off (WatchSystemEvents); a sleep shows as a gap between samples")]
+            : _systemEvents.Explain(eventsStarted);
 
         using var uplinkStop = new CancellationTokenSource();
         var uplinkTask = uplink.RunAsync(uplinkStop.Token);
@@ -192,6 +196,7 @@ public sealed class AgentRunner
                 JournalDroppedRecords = journal.DroppedRecords,
                 OldestUnsent = oldest is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(oldest.StartMs),
                 Sensor = $"{_sensor.Name} ({string.Join(", ", _sensor.Capabilities)})" + (_systemEvents is not null && _settings.WatchSystemEvents ? $", {_systemEvents.Name}" : ""),
+                Capabilities = [.. _sensor.Explain().Concat(_eventCapabilities).Select(c => c.ToString())],
                 Paused = pause.Paused,
                 PausedUntil = pause.Until,
                 ClockOffsetMs = Interlocked.Read(ref uplink.Status.ClockOffsetMs),

@@ -23,6 +23,8 @@ public sealed record AgentStatus
     public long JournalDroppedRecords { get; init; }
     public DateTimeOffset? OldestUnsent { get; init; }
     public string Sensor { get; init; } = "";
+    /// <summary>"titles: yes", "lock: no — why", … for titles, idle, lock and sleep.</summary>
+    public string[] Capabilities { get; init; } = [];
     public string[] Enrichers { get; init; } = [];
     public bool Paused { get; init; }
     public DateTimeOffset? PausedUntil { get; init; }
@@ -71,6 +73,7 @@ public sealed record AgentStatus
         if (JournalDroppedRecords > 0)
             sb.AppendLine(CultureInfo.InvariantCulture, $"journal FULL: {JournalDroppedRecords} oldest unsent records were dropped to stay within the size limit");
         sb.AppendLine(CultureInfo.InvariantCulture, $"sensor:       {Sensor}");
+        foreach (var c in Capabilities) sb.AppendLine(CultureInfo.InvariantCulture, $"  {c}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"enrichers:    {(Enrichers.Length == 0 ? "none" : string.Join(", ", Enrichers))}");
         sb.Append(CultureInfo.InvariantCulture, $"tracking:     {(Paused ? PausedUntil is { } u ? $"paused until {u.ToLocalTime():yyyy-MM-dd HH:mm}" : "paused until resumed" : "on")}");
         return sb.ToString();

@@ -11,10 +11,28 @@ public interface IForegroundSensor : IDisposable
 {
     string Name { get; }
 
+    /// <summary>Short tags sent in Hello (each at most 64 characters).</summary>
     IReadOnlyList<string> Capabilities { get; }
+
+    /// <summary>What this sensor can see, and for what it cannot, why: shown by `presently-agent status`.</summary>
+    IReadOnlyList<Capability> Explain() =>
+    [
+        Capability.Yes("titles"),
+        Capabilities.Contains("idle") ? Capability.Yes("idle") : Capability.No("idle", "this desktop does not tell the time since the last input"),
+    ];
 
     /// <summary>Blocks (on its own thread) delivering samples until <paramref name="ct"/> is cancelled.</summary>
     void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct);
+}
+
+/// <summary>One thing the agent can or cannot observe here, and why not.</summary>
+public sealed record Capability(string Name, string? Missing)
+{
+    public static Capability Yes(string name) => new(name, null);
+
+    public static Capability No(string name, string why) => new(name, why);
+
+    public override string ToString() => Missing is null ? $"{Name}: yes" : $"{Name}: no — {Missing}";
 }
 
 /// <summary>The sensor cannot start; the message says what the machine lacks.</summary>

@@ -169,6 +169,11 @@ public sealed class AgentProcessTests : IAsyncLifetime
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("x11", status.Output);
         Assert.Contains("last acked:   seq", status.Output);
+        // Every capability is named, with the reason when it is missing.
+        Assert.Contains("titles: yes", status.Output);
+        Assert.Contains("idle: yes", status.Output);
+        Assert.Matches("lock: (yes|no — .+)", status.Output);
+        Assert.Matches("sleep: (yes|no — .+)", status.Output);
 
         Assert.Equal(0, (await AgentProcess.RunAsync(["resume"], _home.Path, env)).ExitCode);
         await WaitForSpansAsync(id, s => s[^1].State == SpanState.Active && s[^1].App == "AppAlpha", "active again after resume", agent);

@@ -35,6 +35,9 @@ public sealed class MacForegroundSensor : IForegroundSensor
 
     public IReadOnlyList<string> Capabilities => ["macos", "idle", _accessibility.Capability];
 
+    public IReadOnlyList<Capability> Explain() =>
+        [_accessibility.Trusted ? Capability.Yes("titles") : Capability.No("titles", AccessibilityGate.GrantHint), Capability.Yes("idle")];
+
     public static MacForegroundSensor Open(TimeProvider time, AgentLog log)
     {
         // NSWorkspace lives in AppKit, which a command-line program does not load by itself.

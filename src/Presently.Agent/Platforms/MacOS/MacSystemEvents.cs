@@ -20,6 +20,9 @@ public sealed class MacSystemEvents(TimeProvider time) : ISystemEventSource
 
     public string Name => "quartz-session";
 
+    public IReadOnlyList<Capability> Explain(bool started) =>
+        [Capability.Yes("lock"), Capability.No("sleep", "not signalled here; a sleep shows as a gap between samples and ends the span")];
+
     public Task<bool> StartAsync(Action<SystemEvent> onEvent, CancellationToken ct)
     {
         var key = CoreFoundation.CreateString("CGSSessionScreenIsLocked");

@@ -30,11 +30,20 @@ public sealed class LogindEvents : ISystemEventSource
 
     public string Name => "logind";
 
+    private string? _unavailable;
+    private bool _watchesLock;
+
+    public IReadOnlyList<Capability> Explain(bool started) => started
+        ? [_watchesLock ? Capability.Yes("lock") : Capability.No("lock", "this process belongs to no logind session"), Capability.Yes("sleep")]
+        : [Capability.No("lock", _unavailable ?? "logind is not available"),
+           Capability.No("sleep", $"{_unavailable ?? "logind is not available"}; a sleep shows as a gap between samples and ends the span")];
+
     public async Task<bool> StartAsync(Action<SystemEvent> onEvent, CancellationToken ct)
     {
         if (_address is null)
         {
             _log.Info("no system D-Bus: sleep is detected from gaps between samples, screen lock is not");
+            _unavailable = "no system D-Bus";
             return false;
         }
         try
@@ -66,12 +75,14 @@ public sealed class LogindEvents : ISystemEventSource
                         emitOnCapturedContext: false, flags: Flags));
                 }
             }
+            _watchesLock = session is not null;
             _log.Info($"logind: watching sleep{(session is null ? "" : $" and lock of {session}")} on {_address}");
             return true;
         }
         catch (Exception ex) when (ex is DBusExceptionBase or IOException or TimeoutException or InvalidOperationException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
             _log.Info($"logind not reachable ({ex.Message}); sleep is detected from gaps between samples");
+            _unavailable = $"logind not reachable ({ex.Message})";
             await DisposeAsync();
             return false;
         }

@@ -29,6 +29,12 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
 
     public IReadOnlyList<string> Capabilities => _hasIdle ? ["x11", "idle"] : ["x11"];
 
+    public IReadOnlyList<Capability> Explain() =>
+    [
+        Capability.Yes("titles"),
+        _hasIdle ? Capability.Yes("idle") : Capability.No("idle", "the X server has no MIT-SCREEN-SAVER extension, or libXss.so.1 (Debian libxss1) is missing"),
+    ];
+
     /// <summary>Connects to <c>$DISPLAY</c>, or explains what is missing.</summary>
     public static X11ForegroundSensor Open(string? displayName = null)
     {
