@@ -7,8 +7,9 @@ namespace Presently.Protocol;
 public static class FrameCodec
 {
     // Untrusted-data mode bounds nesting depth and uses collision-resistant hashing for maps.
+    // The protocol's own formatters come first: no type of ours reaches MessagePack's run-time code generation.
     private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+        MessagePackSerializerOptions.Standard.WithResolver(Formatters.ProtocolResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
 
     public static byte[] Encode(IMessage message) => MessagePackSerializer.Serialize(message, Options);
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Presently.Agent.Control;
 
@@ -28,13 +27,6 @@ public sealed record AgentStatus
     public DateTimeOffset? PausedUntil { get; init; }
     public long ClockOffsetMs { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static string PathIn(string stateDirectory) => System.IO.Path.Combine(stateDirectory, "status.json");
 
     public void Write(string stateDirectory)
@@ -45,7 +37,7 @@ public sealed record AgentStatus
         File.Move(temp, path, overwrite: true);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, Json.StatusJson.Default.AgentStatus);
 
     public static AgentStatus? Read(string stateDirectory)
     {
@@ -53,7 +45,7 @@ public sealed record AgentStatus
         try
         {
             if (!File.Exists(path) || new FileInfo(path).Length > 64 * 1024) return null;
-            return JsonSerializer.Deserialize<AgentStatus>(File.ReadAllText(path), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(path), Json.StatusJson.Default.AgentStatus);
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {

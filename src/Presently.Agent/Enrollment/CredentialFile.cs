@@ -20,7 +20,7 @@ public sealed record CredentialFile(string AgentId, string Token, string Server,
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temp, options))
-            JsonSerializer.Serialize(stream, this);
+            JsonSerializer.Serialize(stream, this, Json.CredentialJson.Default.CredentialFile);
         File.Move(temp, path, overwrite: true);
     }
 
@@ -31,7 +31,7 @@ public sealed record CredentialFile(string AgentId, string Token, string Server,
         try
         {
             if (new FileInfo(path).Length > 16 * 1024) throw new ConfigException($"{path} is too large to be a credential");
-            return JsonSerializer.Deserialize<CredentialFile>(File.ReadAllText(path)) is { AgentId.Length: > 0, Token.Length: > 0 } c ? c
+            return JsonSerializer.Deserialize(File.ReadAllText(path), Json.CredentialJson.Default.CredentialFile) is { AgentId.Length: > 0, Token.Length: > 0 } c ? c
                 : throw new ConfigException($"{path} is not a credential; enroll again");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)

@@ -9,9 +9,9 @@ namespace Presently.Agent.Enrollment;
 /// <summary>Exchanges a one-time enrollment code for this computer's own credential.</summary>
 public static class Enroller
 {
-    private sealed record Request(string Code, string Host, string Os, string AgentVersion);
+    internal sealed record Request(string Code, string Host, string Os, string AgentVersion);
 
-    private sealed record Response(string AgentId, string Credential, string Person);
+    internal sealed record Response(string AgentId, string Credential, string Person);
 
     public static async Task<CredentialFile> EnrollAsync(AgentSettings settings, string server, string code, CancellationToken ct)
     {
@@ -26,7 +26,7 @@ public static class Enroller
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(baseUri, new Request(code, Environment.MachineName, RuntimeInformation.OSDescription, AgentRunner.Version), ct);
+            response = await http.PostAsJsonAsync(baseUri, new Request(code, Environment.MachineName, RuntimeInformation.OSDescription, AgentRunner.Version), Json.EnrollJson.Default.Request, ct);
         }
         catch (HttpRequestException ex)
         {
@@ -39,7 +39,7 @@ public static class Enroller
                 var detail = await ReadProblemAsync(response, ct);
                 throw new ConfigException($"the server refused the enrollment ({(int)response.StatusCode}): {detail}");
             }
-            var body = await response.Content.ReadFromJsonAsync<Response>(ct) ?? throw new ConfigException("the server sent an empty answer");
+            var body = await response.Content.ReadFromJsonAsync(Json.EnrollJson.Default.Response, ct) ?? throw new ConfigException("the server sent an empty answer");
             var credential = new CredentialFile(body.AgentId, body.Credential, server, body.Person);
             credential.Write(settings.StateDirectory);
             return credential;
@@ -50,7 +50,7 @@ public static class Enroller
     {
         try
         {
-            var json = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            var json = await response.Content.ReadFromJsonAsync(Json.EnrollJson.Default.JsonElement, ct);
             return json.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : response.ReasonPhrase ?? "";
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
