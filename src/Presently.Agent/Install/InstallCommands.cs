@@ -58,7 +58,7 @@ public static class InstallCommands
             return NoAutostart;
         }
         stdout.WriteLine(result.Message);
-        if (Enrollment.CredentialFile.Read(settings.StateDirectory) is null && settings.Token is null)
+        if (!File.Exists(Enrollment.CredentialFile.PathIn(settings.StateDirectory)) && settings.Token is null)
             stdout.WriteLine("not enrolled yet: presently-agent enroll --server URL --code CODE (the running agent picks the credential up when it restarts)");
         return 0;
     }
