@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace Presently.Tests.Fixtures;
 
 /// <summary>
-/// A single-file linux-x64 agent for the install-script test. PRESENTLY_AGENT_BUILD may name a
+/// A single-file linux-x64 agent for the install-script test. PRESENTLY_TEST_AGENT_BINARY (not
+/// PRESENTLY_AGENT_…, which the agent would read as a setting) may name a
 /// ready one (e.g. agents/linux-x64/presently-agent from deploy/build-agents.sh, the NativeAOT
 /// build). Otherwise the test publishes a framework-dependent single file once per run: the
 /// NativeAOT publish takes 2-5 minutes on a 2-core machine, too long for every test run, and the
@@ -14,7 +15,7 @@ public static class LinuxAgentBuild
     private static readonly Lazy<Task<string>> Build = new(PublishAsync);
 
     public static Task<string> GetAsync() =>
-        Environment.GetEnvironmentVariable("PRESENTLY_AGENT_BUILD") is { Length: > 0 } ready ? Task.FromResult(ready) : Build.Value;
+        Environment.GetEnvironmentVariable("PRESENTLY_TEST_AGENT_BINARY") is { Length: > 0 } ready ? Task.FromResult(ready) : Build.Value;
 
     private static async Task<string> PublishAsync()
     {
