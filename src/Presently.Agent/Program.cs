@@ -28,7 +28,10 @@ enroll.SetAction((parse, ct) => Guard(() => Load(parse)) is { } settings
     ? Commands.EnrollAsync(settings, parse.GetValue(enrollServerOption)!, parse.GetValue(codeOption)!, ct)
     : Task.FromResult(2));
 
-var root = new RootCommand("Presently agent: reports which app is in front to a Presently server.") { run, enroll, pause, resume, status };
+var install = Presently.Agent.Install.InstallCommands.CreateInstall(configOption, parse => Guard(() => Load(parse)));
+var uninstall = Presently.Agent.Install.InstallCommands.CreateUninstall(configOption, parse => Guard(() => Load(parse)));
+
+var root = new RootCommand("Presently agent: reports which app is in front to a Presently server.") { run, enroll, pause, resume, status, install, uninstall };
 var result = root.Parse(args);
 if (result.Errors.Count > 0)
 {

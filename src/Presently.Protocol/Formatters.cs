@@ -71,13 +71,21 @@ internal sealed class MessageFormatter : IMessagePackFormatter<IMessage?>
                 MessageTypes.SpanBatch => Read<SpanBatch>(ref reader, options),
                 MessageTypes.Ack => Read<Ack>(ref reader, options),
                 MessageTypes.Error => Read<ErrorMessage>(ref reader, options),
-                var type => throw new MessagePackSerializationException($"unknown message type {type}"),
+                // As the attribute-driven union did: an unknown type's body is skipped and the message is nil
+                // (FrameCodec tells unknown types apart before it gets here).
+                _ => SkipBody(ref reader),
             };
         }
         finally
         {
             reader.Depth--;
         }
+    }
+
+    private static IMessage? SkipBody(ref MessagePackReader reader)
+    {
+        reader.Skip();
+        return null;
     }
 
     private static void Body<T>(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options) =>

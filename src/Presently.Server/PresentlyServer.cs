@@ -4,6 +4,7 @@ using Presently.Server.Admin;
 using Presently.Server.Agents;
 using Presently.Server.Auth;
 using Presently.Server.Board;
+using Presently.Server.Downloads;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
 using Presently.Server.Options;
@@ -48,6 +49,7 @@ public static class PresentlyServer
         builder.Services.AddSingleton<AgentSessionFactory>();
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentConnections>();
+        builder.Services.AddSingleton(sp => new Downloads.AgentBuilds(sp.GetRequiredService<IOptions<ServerOptions>>().Value.AgentBuildsPath));
         builder.Services.AddProblemDetails();
         // Sign-in cookies and antiforgery tokens stay valid across restarts: keys live with the data.
         builder.Services.AddDataProtection().SetApplicationName("presently").PersistKeysToFileSystem(KeysDirectory(builder.Configuration));
@@ -66,6 +68,7 @@ public static class PresentlyServer
         app.MapBoard();
         app.MapReports();
         app.MapAdmin();
+        app.MapDownloads();
         return app;
     }
 

@@ -70,7 +70,7 @@ internal static class AdminPages
             sb.Append(CultureInfo.InvariantCulture, $"""
                 <p>New code, valid once until {E(c.Expires.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC. It is shown only now:</p>
                 <p class="code" id="new-code">{E(c.Code)}</p>
-                <p>On the computer to enroll: <code>presently-agent enroll --server {E($"{ctx.Request.Scheme}://{ctx.Request.Host}")} --code {E(c.Code)}</code></p>
+                {Downloads.EnrollmentLines.Render(ctx, c.Code)}
                 """);
         }
         sb.Append(CultureInfo.InvariantCulture, $"""

@@ -117,6 +117,23 @@ public sealed class ServerOptions
     /// <summary>Optional OpenID Connect sign-in; off unless <see cref="OidcOptions.Authority"/> is set. See docs/deploy.md.</summary>
     public OidcOptions Oidc { get; set; } = new();
 
+    /// <summary>
+    /// Where the agent builds to hand out are (deploy/build-agents.sh lays them out); empty means
+    /// <c>&lt;DataDirectory&gt;/agents</c>. See docs/deploy.md, "Agent builds and downloads".
+    /// </summary>
+    [MaxLength(4096)]
+    public string? AgentBuildsDirectory { get; set; }
+
+    /// <summary>The address install scripts and enrollment lines give agents (e.g. behind a proxy); empty means the request's own.</summary>
+    [RegularExpression(@"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?$", ErrorMessage = "PublicUrl must be an http(s):// address with no query")]
+    public string? PublicUrl { get; set; }
+
+    /// <summary>SHA-256 fingerprint of the server's self-signed certificate; install lines then carry it and agents pin it.</summary>
+    [RegularExpression("^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$", ErrorMessage = "PublicCertificateSha256 must be 32 hex bytes, colons allowed")]
+    public string? PublicCertificateSha256 { get; set; }
+
+    public string AgentBuildsPath => string.IsNullOrEmpty(AgentBuildsDirectory) ? Path.Combine(DataDirectory, "agents") : AgentBuildsDirectory;
+
     public string DatabasePath => Path.Combine(DataDirectory, "presently.db");
 
     public long AgentDailyQuotaBytes => AgentDailyQuotaMegabytes * 1024L * 1024L;

@@ -31,7 +31,8 @@ public sealed class BoardEndToEndTests
         var gamma = await desktop.OpenTerminalAsync(XssClass, XssTitle);
         await desktop.ActivateAsync(gamma);
 
-        using var agent = AgentProcess.Start(["run", "--server", server.BaseUri.ToString()], home.Path, new Dictionary<string, string?>
+        // The agent as it ships on Linux: the NativeAOT binary.
+        using var agent = AgentProcess.StartBinary(await LinuxAgentBuild.GetAsync(), ["run", "--server", server.BaseUri.ToString()], home.Path, new Dictionary<string, string?>
         {
             ["DISPLAY"] = desktop.Display,
             ["PRESENTLY_AGENT_TOKEN"] = ServerHost.Token,

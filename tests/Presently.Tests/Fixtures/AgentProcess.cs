@@ -6,7 +6,14 @@ public static class AgentProcess
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "presently-agent.dll");
 
     /// <param name="home">A temp folder standing in for the user's home: config, state.</param>
-    public static ChildProcess Start(IEnumerable<string> args, string home, IDictionary<string, string?>? env = null)
+    public static ChildProcess Start(IEnumerable<string> args, string home, IDictionary<string, string?>? env = null) =>
+        StartProgram("dotnet", [Dll, .. args], home, env);
+
+    /// <summary>A published agent binary (the NativeAOT one, see <see cref="LinuxAgentBuild"/>) instead of the test output's dll.</summary>
+    public static ChildProcess StartBinary(string binary, IEnumerable<string> args, string home, IDictionary<string, string?>? env = null) =>
+        StartProgram(binary, [.. args], home, env);
+
+    private static ChildProcess StartProgram(string program, string[] args, string home, IDictionary<string, string?>? env)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -17,7 +24,7 @@ public static class AgentProcess
         };
         if (env is not null)
             foreach (var (k, v) in env) environment[k] = v;
-        return new ChildProcess("dotnet", [Dll, .. args], environment);
+        return new ChildProcess(program, args, environment);
     }
 
     public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, string home, IDictionary<string, string?>? env = null)

@@ -23,6 +23,10 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/setup"] = Level.Public,
         ["/denied"] = Level.Public,
         ["/api/v1/enroll"] = Level.Public,
+        // Agent builds and install scripts: not secret, and fetched by a computer with no session yet.
+        ["/download/agent/{name}"] = Level.Public,
+        ["/install.sh"] = Level.Public,
+        ["/install.ps1"] = Level.Public,
         ["/agent/v1"] = Level.Agent,
         ["/"] = Level.Member,
         ["/board/ws"] = Level.Member,

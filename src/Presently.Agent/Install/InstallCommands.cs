@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Presently.Agent.Config;
+
+namespace Presently.Agent.Install;
+
+/// <summary>
+/// `presently-agent install` and `uninstall`: start the agent at login, or stop doing so.
+/// Exit codes: 0 done; 2 bad settings; 4 the files are written but this system has no autostart
+/// mechanism to run them (no systemd user instance, as in a container) — the caller starts
+/// `presently-agent run` itself; install.sh does exactly that.
+/// </summary>
+public static class InstallCommands
+{
+    public const int NoAutostart = 4;
+
+    public static Command CreateInstall(Option<string?> configOption, Func<ParseResult, AgentSettings?> load)
+    {
+        var install = new Command("install", "Start the agent at every login (systemd user unit, LaunchAgent or logon entry), and now") { configOption };
+        install.SetAction(parse => load(parse) is { } settings ? Install(settings, parse.GetValue(configOption), For(settings), Console.Out, Console.Error) : 2);
+        return install;
+    }
+
+    public static Command CreateUninstall(Option<string?> configOption, Func<ParseResult, AgentSettings?> load)
+    {
+        var purge = new Option<bool>("--purge") { Description = "Also delete this computer's credential and journal (the state directory)" };
+        var uninstall = new Command("uninstall", "Stop starting the agent at login, and stop it") { configOption, purge };
+        uninstall.SetAction(parse => load(parse) is { } settings ? Uninstall(settings, parse.GetValue(purge), For(settings), Console.Out, Console.Error) : 2);
+        return uninstall;
+    }
+
+    /// <summary>The autostart mechanism of this operating system, talking to the real service manager.</summary>
+    public static IAutostart For(AgentSettings settings)
+    {
+        if (OperatingSystem.IsWindows()) return new WindowsRunKey();
+        if (OperatingSystem.IsMacOS())
+            return new LaunchAgent(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), settings.StateDirectory, ProcessRunner.Instance);
+        return SystemdUserUnit.ForCurrentUser(ProcessRunner.Instance);
+    }
+
+    public static int Install(AgentSettings settings, string? configFile, IAutostart autostart, TextWriter stdout, TextWriter stderr) =>
+        Install(settings, AgentLaunch.Current(configFile), autostart, stdout, stderr);
+
+    public static int Install(AgentSettings settings, AgentLaunch launch, IAutostart autostart, TextWriter stdout, TextWriter stderr)
+    {
+        AutostartResult result;
+        try
+        {
+            result = autostart.Install(launch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"presently-agent: cannot install: {ex.Message}");
+            return 2;
+        }
+        if (!result.Registered)
+        {
+            stderr.WriteLine($"presently-agent: {result.Message}");
+            return NoAutostart;
+        }
+        stdout.WriteLine(result.Message);
+        if (!File.Exists(Enrollment.CredentialFile.PathIn(settings.StateDirectory)) && settings.Token is null)
+            stdout.WriteLine("not enrolled yet: presently-agent enroll --server URL --code CODE (the running agent picks the credential up when it restarts)");
+        return 0;
+    }
+
+    public static int Uninstall(AgentSettings settings, bool purge, IAutostart autostart, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            stdout.WriteLine(autostart.Uninstall().Message);
+            if (Control.AgentStatus.Read(settings.StateDirectory) is { } status && status.IsRunning(DateTimeOffset.UtcNow))
+                stdout.WriteLine($"an agent still runs (pid {status.Pid}), started some other way: stop it with kill {status.Pid}");
+            if (purge)
+            {
+                var existed = Directory.Exists(settings.StateDirectory);
+                if (existed) Directory.Delete(settings.StateDirectory, recursive: true);
+                stdout.WriteLine(existed ? $"deleted {settings.StateDirectory} (credential, journal, status)" : $"no {settings.StateDirectory} to delete");
+            }
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"presently-agent: cannot uninstall: {ex.Message}");
+            return 2;
+        }
+    }
+}
