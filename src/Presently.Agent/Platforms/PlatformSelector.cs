@@ -9,10 +9,10 @@ internal static class PlatformSelector
     public static IForegroundSensor OpenSensor(AgentLog log) =>
         OperatingSystem.IsWindows() ? Windows.WindowsForegroundSensor.Open(log)
         : OperatingSystem.IsMacOS() ? MacOS.MacForegroundSensor.Open(TimeProvider.System, log)
-        : Sensors.X11.X11ForegroundSensor.Open();
+        : Linux.X11.X11ForegroundSensor.Open();
 
     public static ISystemEventSource SystemEvents(AgentSettings settings, AgentLog log) =>
         OperatingSystem.IsWindows() ? new Windows.WindowsSystemEvents(log)
         : OperatingSystem.IsMacOS() ? new MacOS.MacSystemEvents(TimeProvider.System)
-        : new Sensors.Linux.LogindEvents(settings.SystemBusAddress, log);
+        : new Linux.LogindEvents(settings.SystemBusAddress, log);
 }

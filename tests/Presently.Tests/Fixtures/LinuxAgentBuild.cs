@@ -22,7 +22,7 @@ public static class LinuxAgentBuild
 
     private static async Task<string> PublishAsync()
     {
-        var repo = RepositoryRoot();
+        var repo = Repository.Root;
         var output = Path.Combine(AppContext.BaseDirectory, "agent-linux-x64-aot");
         using var publish = new ChildProcess("dotnet",
         [
@@ -37,10 +37,4 @@ public static class LinuxAgentBuild
         return Path.Combine(output, "presently-agent");
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Presently.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find the repository (Presently.slnx) above the test output");
-    }
 }

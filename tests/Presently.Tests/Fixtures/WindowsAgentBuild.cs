@@ -14,12 +14,6 @@ public static class WindowsAgentBuild
     /// <summary>The folder holding presently-agent.exe.</summary>
     public static Task<string> DirectoryAsync() => Published.Value;
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Presently.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"no Presently.slnx above {AppContext.BaseDirectory}");
-    }
 
     private static async Task<string> PublishAsync()
     {
@@ -31,7 +25,7 @@ public static class WindowsAgentBuild
             if (e.Key is string k && k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)) env[k] = null;
         await ChildProcess.RunAsync("dotnet",
         [
-            "publish", Path.Combine(RepositoryRoot(), "src", "Presently.Agent"), "-r", "win-x64", "--self-contained", "-c", "Release",
+            "publish", Path.Combine(Repository.Root, "src", "Presently.Agent"), "-r", "win-x64", "--self-contained", "-c", "Release",
             "-o", output, "--artifacts-path", Path.Combine(root, "build"), "-nologo", "-v", "q",
         ], env, TimeSpan.FromMinutes(5));
         return output;

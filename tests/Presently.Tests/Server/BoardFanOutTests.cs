@@ -14,19 +14,7 @@ public sealed class BoardFanOutTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
-    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[256 * 1024];
-        var count = 0;
-        WebSocketReceiveResult r;
-        do
-        {
-            r = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), cts.Token);
-            count += r.Count;
-        } while (!r.EndOfMessage);
-        return Encoding.UTF8.GetString(buffer, 0, count);
-    }
+    private static Task<string> ReceiveTextAsync(ClientWebSocket socket) => BoardText.ReceiveAsync(socket);
 
     [Fact]
     public async Task A_change_sends_only_the_card_that_changed()

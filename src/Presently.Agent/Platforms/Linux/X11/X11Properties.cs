@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Presently.Agent.Interop.Linux;
 
-namespace Presently.Agent.Sensors.X11;
+namespace Presently.Agent.Platforms.Linux.X11;
 
 /// <summary>Reads window properties. Any window may vanish between two calls: a failed read is just "no value".</summary>
 internal static class X11Properties

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Tmds.DBus.Protocol;
+using Presently.Agent.Sensors;
 
-namespace Presently.Agent.Sensors.Linux;
+namespace Presently.Agent.Platforms.Linux;
 
 /// <summary>
 /// Sleep and screen lock from systemd-logind over the system D-Bus: the manager's

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using Presently.Agent.Interop.Linux;
+using Presently.Agent.Sensors;
 
-namespace Presently.Agent.Sensors.X11;
+namespace Presently.Agent.Platforms.Linux.X11;
 
 /// <summary>
 /// The foreground window on X11: the root window's <c>_NET_ACTIVE_WINDOW</c>, watched through

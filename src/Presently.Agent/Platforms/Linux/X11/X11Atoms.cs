@@ -1,6 +1,6 @@
 using Presently.Agent.Interop.Linux;
 
-namespace Presently.Agent.Sensors.X11;
+namespace Presently.Agent.Platforms.Linux.X11;
 
 internal sealed record X11Atoms(nuint NetActiveWindow, nuint NetWmName, nuint WmName, nuint WmClass, nuint NetWmPid)
 {
