@@ -121,7 +121,7 @@ internal abstract class ArrayFormatter<T> : IMessagePackFormatter<T?> where T : 
         WriteFields(ref writer, value, options);
     }
 
-    public virtual T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    public T? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
         options.Security.DepthStep(ref reader);
@@ -262,10 +262,30 @@ internal sealed class BatchFormatter : ArrayFormatter<SpanBatch>
     protected override SpanBatch Create(object?[] s) => new(Get<SpanRecord[]>(s, 0));
 }
 
-internal sealed class RecordFormatter : ArrayFormatter<SpanRecord>
+/// <summary>The hot path (every record of every batch and journal segment): read field by field, without boxing.</summary>
+internal sealed class RecordFormatter : IMessagePackFormatter<SpanRecord?>
 {
-    /// <summary>The hot path (every record of every batch and journal segment), read without boxing.</summary>
-    public override SpanRecord? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    private const int Fields = 8;
+
+    public void Serialize(ref MessagePackWriter writer, SpanRecord? v, MessagePackSerializerOptions options)
+    {
+        if (v is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(Fields);
+        writer.Write(v.Seq);
+        writer.Write(v.SpanId);
+        writer.Write(v.StartMs);
+        writer.Write(v.EndMs);
+        writer.Write((byte)v.State);
+        writer.Write(v.App);
+        writer.Write(v.Title);
+        writer.Write(v.Context);
+    }
+
+    public SpanRecord? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
         options.Security.DepthStep(ref reader);
@@ -283,6 +303,7 @@ internal sealed class RecordFormatter : ArrayFormatter<SpanRecord>
                     case 1: spanId = reader.ReadInt64(); break;
                     case 2: start = reader.ReadInt64(); break;
                     case 3: end = reader.ReadInt64(); break;
+                    // A byte, as the enum's underlying type: a larger number does not fit and is refused.
                     case 4: state = (SpanState)reader.ReadByte(); break;
                     case 5: app = reader.ReadString(); break;
                     case 6: title = reader.ReadString(); break;
@@ -297,35 +318,6 @@ internal sealed class RecordFormatter : ArrayFormatter<SpanRecord>
             reader.Depth--;
         }
     }
-
-    protected override int Fields => 8;
-
-    protected override void WriteFields(ref MessagePackWriter writer, SpanRecord v, MessagePackSerializerOptions options)
-    {
-        writer.Write(v.Seq);
-        writer.Write(v.SpanId);
-        writer.Write(v.StartMs);
-        writer.Write(v.EndMs);
-        writer.Write((byte)v.State);
-        writer.Write(v.App);
-        writer.Write(v.Title);
-        writer.Write(v.Context);
-    }
-
-    protected override bool ReadField(ref MessagePackReader reader, int index, object?[] state, MessagePackSerializerOptions options)
-    {
-        switch (index)
-        {
-            case 0 or 1 or 2 or 3: state[index] = reader.ReadInt64(); return true;
-            // A byte, as the enum's underlying type: a larger number does not fit and is refused.
-            case 4: state[4] = (SpanState)reader.ReadByte(); return true;
-            case 5 or 6 or 7: state[index] = ReadString(ref reader); return true;
-            default: return false;
-        }
-    }
-
-    protected override SpanRecord Create(object?[] s) =>
-        new(Get<long>(s, 0), Get<long>(s, 1), Get<long>(s, 2), Get<long>(s, 3), Get<SpanState>(s, 4), Get<string?>(s, 5), Get<string?>(s, 6), Get<string?>(s, 7));
 }
 
 internal sealed class AckFormatter : ArrayFormatter<Ack>

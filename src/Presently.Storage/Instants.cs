@@ -11,12 +11,6 @@ public static class Instants
 
     public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, MinMs, MaxMs));
 
-    /// <summary>Distance between two instants in milliseconds, saturating instead of overflowing.</summary>
-    public static long Between(long fromMs, long toMs)
-    {
-        var d = (Int128)toMs - fromMs;
-        return d > long.MaxValue ? long.MaxValue : d < long.MinValue ? long.MinValue : (long)d;
-    }
 }
 
 /// <summary>What a span costs in storage, for the daily quota: the same rule in C# and in the schema migration.</summary>
@@ -28,4 +22,11 @@ public static class SpanSize
         RowOverhead + Utf8(app) + Utf8(title) + Utf8(context);
 
     private static int Utf8(string? s) => s is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(s);
+}
+
+/// <summary>Cutting stored text short, never through the middle of a surrogate pair.</summary>
+public static class TextCut
+{
+    public static string? Prefix(string? text, int chars) =>
+        text is null || text.Length <= chars ? text : char.IsHighSurrogate(text[chars - 1]) ? text[..(chars - 1)] : text[..chars];
 }

@@ -80,7 +80,7 @@ public sealed class AgentSession
             hello.Os, hello.AgentVersion, hello.Capabilities, now, offset), sharedCredential: _principal.AgentId is null, ct);
         if (registered is null)
         {
-            await RefuseAsync(hello.AgentId, ct);
+            await RefuseAsync(await _d.Registry.GetStatusAsync(hello.AgentId, ct), ct);
             return;
         }
         // Only a Hello let in displaces the agent's live connection. The status is read again once this
@@ -88,9 +88,9 @@ public sealed class AgentSession
         if (_d.Connections.Register(hello.AgentId, this) is { } replaced) await replaced.CloseAsync(CloseCodes.Replaced, "replaced by a newer connection");
         try
         {
-            if (await _d.Registry.GetStatusAsync(hello.AgentId, ct) != AgentStatus.Active)
+            if (await _d.Registry.GetStatusAsync(hello.AgentId, ct) is var status and not AgentStatus.Active)
             {
-                await RefuseAsync(hello.AgentId, ct);
+                await RefuseAsync(status, ct);
                 return;
             }
 
@@ -125,9 +125,9 @@ public sealed class AgentSession
     }
 
     /// <summary>Says why a Hello is not let in, with the close code the agent acts on.</summary>
-    private async Task RefuseAsync(string agentId, CancellationToken ct)
+    private async Task RefuseAsync(AgentStatus? status, CancellationToken ct)
     {
-        var (code, text) = await _d.Registry.GetStatusAsync(agentId, ct) switch
+        var (code, text) = status switch
         {
             AgentStatus.Blocked => (CloseCodes.Blocked, "this agent is blocked"),
             AgentStatus.Active => (CloseCodes.PolicyViolation, "this agent has a credential of its own; use it"),

@@ -52,7 +52,7 @@ public sealed class BoardFanOut
     {
         var isNew = old is null;
         // A presence card that would look the same is not sent: the timing of app switches is activity too.
-        var presenceSame = old is not null && old.ShowsSamePresenceAs(view) && old.Person == view.Person;
+        var presenceSame = old is not null && old.ShowsSamePresenceAs(view);
         var rendered = new string?[3];
         Broadcast(viewer =>
         {

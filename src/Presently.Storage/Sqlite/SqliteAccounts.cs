@@ -202,13 +202,8 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
         await QueryAsync("SELECT DISTINCT action FROM audit_log ORDER BY action", r => r.GetString(0), ct);
 
     /// <summary>At most <see cref="AuditEntry.MaxFieldLength"/> characters, never half a surrogate pair.</summary>
-    private static string Cut(string value)
-    {
-        if (value.Length <= AuditEntry.MaxFieldLength) return value;
-        var end = AuditEntry.MaxFieldLength - 1;
-        if (char.IsHighSurrogate(value[end - 1])) end--;
-        return string.Concat(value.AsSpan(0, end), "…");
-    }
+    private static string Cut(string value) =>
+        value.Length <= AuditEntry.MaxFieldLength ? value : TextCut.Prefix(value, AuditEntry.MaxFieldLength - 1) + "…";
 
     // ---- plumbing ----
 

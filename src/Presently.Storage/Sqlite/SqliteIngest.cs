@@ -110,7 +110,7 @@ internal sealed class SqliteIngest : IAsyncDisposable
             var freed = oldUse == use ? existing!.Value.Bytes : 0;
             if (use.Bytes - freed + bytes > _limits.DailyQuotaBytes)
             {
-                (app, title, context) = (Cut(app, OverQuotaAppChars), null, null);
+                (app, title, context) = (TextCut.Prefix(app, OverQuotaAppChars), null, null);
                 bytes = SpanSize.Of(app, null, null);
                 overQuota = true;
             }
@@ -168,9 +168,6 @@ internal sealed class SqliteIngest : IAsyncDisposable
         if (await _next.ExecuteScalarAsync(ct) is long nextStart) end = nextStart;
         return end > start ? (start, end) : null;
     }
-
-    private static string? Cut(string? text, int chars) =>
-        text is null || text.Length <= chars ? text : char.IsHighSurrogate(text[chars - 1]) ? text[..(chars - 1)] : text[..chars];
 
     private static long Day(long ms) => ms >= 0 ? ms / DayMs : (ms - DayMs + 1) / DayMs;
 
