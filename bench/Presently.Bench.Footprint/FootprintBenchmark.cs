@@ -10,7 +10,7 @@ using Presently.Storage;
 
 namespace Presently.Bench.Footprint;
 
-public sealed record FootprintSettings(string? Agent, TimeSpan Measure, TimeSpan Switch, TimeSpan Warmup);
+public sealed record FootprintSettings(string? Agent, TimeSpan Measure, TimeSpan Switch, TimeSpan Warmup, IReadOnlyList<string> AgentEnvironment);
 
 /// <summary>
 /// Runs the real agent against a real server on loopback while xdotool switches between two xterms,
@@ -40,7 +40,7 @@ public static class FootprintBenchmark
             var home = Path.Combine(work, "home");
             Directory.CreateDirectory(Path.Combine(home, ".config", "presently"));
             await File.WriteAllTextAsync(Path.Combine(home, ".config", "presently", "agent.json"), $$"""{ "Server": "{{url}}", "Token": "{{Token}}" }""", ct);
-            using var agentProcess = StartAgent(agentPath, home, desktop.Display);
+            using var agentProcess = StartAgent(agentPath, home, desktop.Display, s.AgentEnvironment);
             try
             {
                 var switches = 0;
@@ -78,6 +78,7 @@ public static class FootprintBenchmark
                 Console.WriteLine($"cpu:      {cpuShare * 100:0.000} % of one core ({(last.Cpu - first.Cpu).TotalMilliseconds:0} ms of CPU)");
                 Console.WriteLine($"rss:      mean {samples.Average(x => x.RssKiB) / 1024:0.0} MiB, max {samples.Max(x => x.RssKiB) / 1024.0:0.0} MiB, at the end {last.RssKiB / 1024.0:0.0} MiB");
                 Console.WriteLine($"threads:  max {samples.Max(x => x.Threads)}, at the end {last.Threads}");
+                Console.WriteLine($"resident: {string.Join(", ", ResidentMap.Read(agentProcess.Id).Take(8).Select(m => $"{m.Name} {m.RssKiB / 1024.0:0.0}"))} (MiB)");
                 var spans = await server.Services.GetRequiredService<ISpanStore>().GetSpansAsync(
                     (await server.Services.GetRequiredService<ISpanStore>().ListAgentsAsync(ct)).Single().AgentId, ct);
                 Console.WriteLine($"check:    {spans.Count} spans stored, titles {string.Join(", ", spans.Select(x => x.Title).Distinct().Take(4))}");
@@ -100,7 +101,7 @@ public static class FootprintBenchmark
         await Task.Delay(interval, ct);
     }
 
-    private static Process StartAgent(string path, string home, string display)
+    private static Process StartAgent(string path, string home, string display, IReadOnlyList<string> environment)
     {
         var info = path.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet") { ArgumentList = { path } } : new ProcessStartInfo(path);
         info.ArgumentList.Add("run");
@@ -110,6 +111,12 @@ public static class FootprintBenchmark
         info.Environment["XDG_CONFIG_HOME"] = Path.Combine(home, ".config");
         info.Environment["XDG_STATE_HOME"] = Path.Combine(home, ".state");
         info.Environment["DISPLAY"] = display;
+        foreach (var pair in environment)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--agent-env takes NAME=VALUE, not '{pair}'");
+            info.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
         var p = Process.Start(info) ?? throw new InvalidOperationException("cannot start the agent");
         p.ErrorDataReceived += (_, _) => { }; // its log is not the measurement; keep the pipe drained
         p.BeginErrorReadLine();

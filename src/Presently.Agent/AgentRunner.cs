@@ -20,7 +20,8 @@ namespace Presently.Agent;
 /// </summary>
 public sealed class AgentRunner
 {
-    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(2);
+    /// <summary>status.json is rewritten when what it says changes, and at least this often (`status` calls an agent silent for 30 s stopped).</summary>
+    private static readonly TimeSpan StatusHeartbeat = TimeSpan.FromSeconds(10);
 
     private readonly AgentSettings _settings;
     private readonly IForegroundSensor _sensor;
@@ -28,6 +29,9 @@ public sealed class AgentRunner
     private readonly TimeProvider _time;
     private readonly AgentLog _log;
     private IReadOnlyList<Capability> _eventCapabilities = [];
+    private string? _lastStatus;
+    // When a timed pause ends (agent clock, ms; 0: none), so the sensor thread passes a sample then.
+    private long _pauseEndsMs;
 
     public AgentRunner(AgentSettings settings, IForegroundSensor sensor, ISystemEventSource? systemEvents, TimeProvider time, AgentLog log)
     {
@@ -42,7 +46,7 @@ public sealed class AgentRunner
         typeof(AgentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private abstract record Input;
-    private sealed record SampleInput(ForegroundSample Sample, Instant At) : Input;
+    private sealed record SampleInput(ForegroundSample Sample, Instant At, long SeenThroughMs) : Input;
     private sealed record SystemInput(SystemEvent Event, Instant At) : Input;
 
     public async Task RunAsync(CancellationToken ct)
@@ -66,7 +70,7 @@ public sealed class AgentRunner
         // The sensor waits when the pipeline is behind (its thread has nothing else to do); no sample is dropped.
         var inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         using var sensorStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sensorThread = StartSensor(inputs.Writer, clock, sensorStop.Token);
+        var sensorThread = StartSensor(inputs.Writer, clock, pause, sensorStop.Token);
         var eventsStarted = _systemEvents is not null && _settings.WatchSystemEvents
             && await _systemEvents.StartAsync(e => inputs.Writer.TryWrite(new SystemInput(e, clock.Stamp(_settings.SleepGap))), ct);
         _eventCapabilities = _systemEvents is null ? [Capability.No("lock", "no source on this platform"), Capability.No("sleep", "no source on this platform; a sleep shows as a gap between samples and ends the span")]
@@ -82,9 +86,19 @@ public sealed class AgentRunner
         var firstStatus = true;
         try
         {
+            ForegroundSample? lastSample = null;
+            var wasPaused = false;
+            void Observe(ForegroundSample sample, Instant at, long seenThrough, (bool Paused, DateTimeOffset? Until) paused)
+            {
+                var seen = privacy.Apply(sample);
+                SpanState? forced = paused.Paused ? SpanState.Paused : locked ? SpanState.Idle : seen.Excluded ? SpanState.Private : null;
+                Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced), at, seenThrough));
+            }
+
             await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             {
                 var paused = pause.State(_time.GetUtcNow());
+                Volatile.Write(ref _pauseEndsMs, paused.Until?.ToUnixTimeMilliseconds() ?? 0);
                 switch (input)
                 {
                     case SystemInput { Event: SystemEvent.Sleeping, At: var at }:
@@ -97,21 +111,28 @@ public sealed class AgentRunner
                         asleep = false;
                         _log.Info("woke up");
                         break;
-                    case SystemInput { Event: var e }:
+                    case SystemInput { Event: var e, At: var at }:
                         locked = e == SystemEvent.Locked;
                         _log.Info(locked ? "screen locked" : "screen unlocked");
+                        // The sensor may not look again for seconds: the state changes at the event.
+                        // Unlocking took input, so the person is there.
+                        if (lastSample is not null && !asleep) Observe(locked ? lastSample : lastSample with { Idle = TimeSpan.Zero }, at, 0, paused);
                         break;
-                    case SampleInput { Sample: var sample, At: var at } when !asleep:
-                        var seen = privacy.Apply(sample);
-                        SpanState? forced = paused.Paused ? SpanState.Paused : locked ? SpanState.Idle : seen.Excluded ? SpanState.Private : null;
-                        Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced), at));
+                    case SampleInput { Sample: var sample, At: var at, SeenThroughMs: var seenThrough } when !asleep:
+                        // A pause is seen at the next sample (a heartbeat at most later) but began when
+                        // `pause` wrote its file: the paused span starts there (the builder never goes
+                        // back before what it already recorded).
+                        if (paused.Paused && !wasPaused && lastSample is not null && pause.PausedSince is { } since)
+                            at = new Instant(Math.Min(at.Ms, since.ToUnixTimeMilliseconds()), at.AfterJump);
+                        lastSample = sample;
+                        Observe(sample, at, seenThrough, paused);
                         break;
                 }
-                if (firstStatus || sinceStatus.Elapsed >= StatusInterval)
+                wasPaused = paused.Paused;
+                if (WriteStatus(agentId, server, uplink, journal, paused, force: firstStatus || sinceStatus.Elapsed >= StatusHeartbeat))
                 {
                     firstStatus = false;
                     sinceStatus.Restart();
-                    WriteStatus(agentId, server, uplink, journal, paused);
                 }
             }
         }
@@ -127,7 +148,7 @@ public sealed class AgentRunner
         await uplinkTask;
         if (_systemEvents is not null) await _systemEvents.DisposeAsync();
         sensorThread.Join(TimeSpan.FromSeconds(2));
-        WriteStatus(agentId, server, uplink, journal, pause.State(_time.GetUtcNow()), stopped: true);
+        WriteStatus(agentId, server, uplink, journal, pause.State(_time.GetUtcNow()), force: true, stopped: true);
         _log.Info("agent stopped");
     }
 
@@ -151,15 +172,22 @@ public sealed class AgentRunner
             if (r.StartMs == r.EndMs) _log.Debug($"now: {r.State} {r.App} — {r.Title}");
     }
 
-    private Thread StartSensor(ChannelWriter<Input> inputs, AgentClock clock, CancellationToken ct)
+    private Thread StartSensor(ChannelWriter<Input> inputs, AgentClock clock, PauseControl pause, CancellationToken ct)
     {
+        var heartbeat = SampleGate.HeartbeatFor(_settings.CheckpointInterval, _settings.SleepGap);
+        var gate = new SampleGate(_settings.IdleThreshold, heartbeat);
         var thread = new Thread(() =>
         {
             try
             {
-                // Stamped here, on the sensor thread, so queueing never shifts when something was seen.
-                _sensor.Run(s => inputs.WriteAsync(new SampleInput(s, clock.Stamp(_settings.SleepGap)), ct).AsTask().GetAwaiter().GetResult(),
-                    _settings.PollInterval, ct);
+                // Stamped here, on the sensor thread, so queueing never shifts when something was seen;
+                // the gate keeps samples that change nothing from waking the pipeline.
+                _sensor.Run(s =>
+                {
+                    var at = clock.Stamp(_settings.SleepGap);
+                    if (gate.ShouldPass(s, at, pause.FileVersion(), Volatile.Read(ref _pauseEndsMs)))
+                        inputs.WriteAsync(new SampleInput(s, at, gate.SeenThroughMs), ct).AsTask().GetAwaiter().GetResult();
+                }, new SensorTiming(_settings.PollInterval, _settings.IdleThreshold, heartbeat), ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -177,15 +205,15 @@ public sealed class AgentRunner
         return thread;
     }
 
-    private void WriteStatus(string agentId, Uri server, Uplink.Uplink uplink, SpanJournal journal, (bool Paused, DateTimeOffset? Until) pause, bool stopped = false)
+    /// <summary>Writes status.json if what it says changed (or <paramref name="force"/>); true when written.</summary>
+    private bool WriteStatus(string agentId, Uri server, Uplink.Uplink uplink, SpanJournal journal, (bool Paused, DateTimeOffset? Until) pause, bool force, bool stopped = false)
     {
         try
         {
             var oldest = journal.OldestPending();
-            new AgentStatus
+            var status = new AgentStatus
             {
                 Pid = stopped ? 0 : Environment.ProcessId,
-                UpdatedAt = _time.GetUtcNow(),
                 AgentId = agentId,
                 Version = Version,
                 Server = server.ToString(),
@@ -200,11 +228,17 @@ public sealed class AgentRunner
                 Paused = pause.Paused,
                 PausedUntil = pause.Until,
                 ClockOffsetMs = Interlocked.Read(ref uplink.Status.ClockOffsetMs),
-            }.Write(_settings.StateDirectory);
+            };
+            var content = status.ToJson();
+            if (!force && content == _lastStatus) return false;
+            _lastStatus = content;
+            (status with { UpdatedAt = _time.GetUtcNow() }).Write(_settings.StateDirectory);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _log.Warn($"cannot write status: {ex.Message}");
+            return false;
         }
     }
 

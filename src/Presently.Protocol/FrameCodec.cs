@@ -9,26 +9,26 @@ public static class FrameCodec
     // Untrusted-data mode bounds nesting depth and uses collision-resistant hashing for maps.
     // Hand-written formatters (no code generated at run time, so the agent can be compiled ahead of time).
     private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithResolver(ProtocolResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
+        new MessagePackSerializerOptions(ProtocolResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
 
-    public static byte[] Encode(IMessage message) => MessagePackSerializer.Serialize(message, Options);
+    public static byte[] Encode(IMessage message) => Serialize(message);
 
-    public static void Encode(IMessage message, IBufferWriter<byte> writer) =>
-        MessagePackSerializer.Serialize(writer, message, Options);
+    public static void Encode(IMessage message, IBufferWriter<byte> writer) => Serialize(writer, message);
 
     /// <summary>One span record on its own, as the agent's journal stores it.</summary>
-    public static byte[] EncodeRecord(SpanRecord record) => MessagePackSerializer.Serialize(record, Options);
+    public static byte[] EncodeRecord(SpanRecord record) => Serialize(record);
 
     /// <summary>A stored span record, or null if the bytes are not exactly one valid record.</summary>
     public static SpanRecord? DecodeRecord(ReadOnlyMemory<byte> bytes)
     {
         try
         {
-            var record = MessagePackSerializer.Deserialize<SpanRecord>(bytes, Options, out var consumed);
+            var record = Deserialize<SpanRecord>(bytes, out var consumed);
             return consumed == bytes.Length && record is not null && Enum.IsDefined(record.State) ? record : null;
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException or EndOfStreamException
-                                       or InvalidOperationException or ArgumentException or FormatException)
+                                       or InvalidOperationException or ArgumentException or FormatException
+                                       or InsufficientExecutionStackException)
         {
             return null;
         }
@@ -68,7 +68,7 @@ public static class FrameCodec
 
         try
         {
-            var message = MessagePackSerializer.Deserialize<IMessage>(frame, Options, out var consumed);
+            var message = Deserialize<IMessage>(frame, out var consumed);
             if (consumed != frame.Length)
                 return DecodeResult.Fail(ErrorCodes.MalformedFrame, "trailing bytes after the message");
             if (message is null)
@@ -78,10 +78,37 @@ public static class FrameCodec
                 : DecodeResult.Ok(message);
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException or EndOfStreamException
-                                       or InvalidOperationException or ArgumentException or FormatException)
+                                       or InvalidOperationException or ArgumentException or FormatException
+                                       or InsufficientExecutionStackException)
         {
             return DecodeResult.Fail(ErrorCodes.MalformedFrame, ex.GetBaseException().Message);
         }
+    }
+
+    // The formatters are called directly rather than through MessagePackSerializer: its static
+    // defaults reference MessagePack's dynamic resolvers, which would otherwise be compiled into the
+    // NativeAOT agent (about a megabyte it never runs). Nesting depth is still bounded by
+    // Options.Security (the formatters call DepthStep; too deep throws InsufficientExecutionStackException).
+    private static byte[] Serialize<T>(T value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Serialize(buffer, value);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Serialize<T>(IBufferWriter<byte> output, T value)
+    {
+        var writer = new MessagePackWriter(output);
+        Options.Resolver.GetFormatter<T>()!.Serialize(ref writer, value, Options);
+        writer.Flush();
+    }
+
+    private static T? Deserialize<T>(ReadOnlyMemory<byte> bytes, out int consumed)
+    {
+        var reader = new MessagePackReader(bytes);
+        var value = Options.Resolver.GetFormatter<T>()!.Deserialize(ref reader, Options);
+        consumed = (int)reader.Consumed;
+        return value;
     }
 }
 

@@ -7,7 +7,7 @@ namespace Presently.Agent.Control;
 
 /// <summary>
 /// What a running agent says about itself, written to <c>status.json</c> in the state directory
-/// every few seconds; `presently-agent status` reads it.
+/// when what it says changes and at least every 10 seconds; `presently-agent status` reads it.
 /// </summary>
 public sealed record AgentStatus
 {

@@ -13,6 +13,9 @@ public sealed class PauseControl
     private DateTimeOffset? _until;
     private bool _paused;
 
+    /// <summary>When the current pause began (when `pause` wrote its file); null when not paused.</summary>
+    public DateTimeOffset? PausedSince => _paused ? new DateTimeOffset(_seenWrite, TimeSpan.Zero) : null;
+
     public PauseControl(string stateDirectory) => _path = Path.Combine(stateDirectory, "pause");
 
     public void Pause(DateTimeOffset? until)
@@ -28,6 +31,19 @@ public sealed class PauseControl
         if (!File.Exists(_path)) return false;
         File.Delete(_path);
         return true;
+    }
+
+    /// <summary>Changes whenever the pause file is written or removed: one stat, safe on any thread (the sensor's polls it).</summary>
+    public long FileVersion()
+    {
+        try
+        {
+            return File.GetLastWriteTimeUtc(_path).Ticks;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>Whether tracking is paused at <paramref name="now"/>, and until when (null: until resumed).</summary>

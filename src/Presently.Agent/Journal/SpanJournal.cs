@@ -126,7 +126,11 @@ public sealed class SpanJournal : IDisposable
         return batch;
     }
 
-    public SpanRecord? OldestPending() => ReadAfter(AckedSeq, 1, int.MaxValue).FirstOrDefault();
+    public SpanRecord? OldestPending()
+    {
+        var acked = AckedSeq;
+        return acked >= LastSeq ? null : ReadAfter(acked, 1, int.MaxValue).FirstOrDefault();
+    }
 
     /// <summary>The server has durably stored everything through <paramref name="seq"/>: delete what is no longer needed.</summary>
     public void Acknowledge(long seq)
@@ -135,23 +139,21 @@ public sealed class SpanJournal : IDisposable
         {
             if (seq <= _ackedSeq) return;
             _ackedSeq = seq;
-            while (_segments.Count > 0 && _segments[0].LastSeq <= seq && _segments[0].Records > 0)
+            // The segment being written stays even when all of it is acknowledged: deleting and
+            // creating a file (with two fsyncs) on every acknowledgement was most of an idle agent's
+            // disk work. It goes when the next segment begins (see ActiveSegment).
+            while (_segments.Count > 0 && _segments[0].LastSeq <= seq && _segments[0].Records > 0
+                   && !(ReferenceEquals(_segments[0], _segments[^1]) && _writer is not null))
             {
-                var done = _segments[0];
-                if (ReferenceEquals(done, _segments[^1]))
-                {
-                    _writer?.Dispose();
-                    _writer = null;
-                }
-                File.Delete(done.Path);
+                File.Delete(_segments[0].Path);
                 _segments.RemoveAt(0);
             }
             WriteAckedFile();
         }
     }
 
-    /// <summary>Returns when something is appended, or after <paramref name="timeout"/>.</summary>
-    public Task WaitForAppendAsync(TimeSpan timeout, CancellationToken ct) => _appended.WaitAsync(timeout, ct);
+    /// <summary>Returns when something was appended since the last call returned (a signal is never lost: it is a count).</summary>
+    public Task WaitForAppendAsync(CancellationToken ct) => _appended.WaitAsync(ct);
 
     public void Dispose()
     {
@@ -168,6 +170,12 @@ public sealed class SpanJournal : IDisposable
         if (last is not null && _writer is not null && last.Length + incoming <= _options.SegmentBytes) return last;
 
         _writer?.Dispose();
+        _writer = null;
+        if (last is not null && last.Records > 0 && last.LastSeq <= _ackedSeq)
+        {
+            File.Delete(last.Path);
+            _segments.Remove(last);
+        }
         var number = _nextNumber++;
         var path = Path.Combine(_options.Directory, SegmentName(number));
         _writer = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);

@@ -22,8 +22,16 @@ public interface IForegroundSensor : IDisposable
     ];
 
     /// <summary>Blocks (on its own thread) delivering samples until <paramref name="ct"/> is cancelled.</summary>
-    void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct);
+    void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct);
 }
+
+/// <summary>
+/// How often a sensor looks. <see cref="PollInterval"/>: the most a polling sensor waits between
+/// looks. A sensor that is told about every change (window and idle events) may instead wait up to
+/// <see cref="Heartbeat"/>, the longest the pipeline may go without a sample; <see cref="IdleThreshold"/>
+/// is the idle time at which it wants to be told.
+/// </summary>
+public sealed record SensorTiming(TimeSpan PollInterval, TimeSpan IdleThreshold, TimeSpan Heartbeat);
 
 /// <summary>One thing the agent can or cannot observe here, and why not.</summary>
 public sealed record Capability(string Name, string? Missing)

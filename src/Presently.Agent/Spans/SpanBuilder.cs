@@ -43,9 +43,14 @@ public sealed class SpanBuilder
     public IReadOnlyList<SpanRecord> Observe(Observation o) => Observe(o, _clock.Stamp(_options.Gap));
 
     /// <summary>Observes what was seen at <paramref name="at"/> (stamped by the sensor thread when it was seen).</summary>
-    public IReadOnlyList<SpanRecord> Observe(Observation o, Instant at)
+    /// <param name="seenThroughMs">
+    /// The sensor saw the previous observation unchanged until then (it passes on only changes and a
+    /// heartbeat, see <see cref="Sensors.SampleGate"/>): the open span was observed that long.
+    /// </param>
+    public IReadOnlyList<SpanRecord> Observe(Observation o, Instant at, long seenThroughMs = 0)
     {
         var records = new List<SpanRecord>(3);
+        if (_open is not null && seenThroughMs > _lastObservedMs && seenThroughMs <= at.Ms) _lastObservedMs = seenThroughMs;
         // After a suspend (the wall clock ran ahead) or a stall, the open span ends where we last saw the user.
         var now = Math.Max(at.Ms, _lastObservedMs);
         if (_open is not null && (at.AfterJump || now - _lastObservedMs > (long)_options.Gap.TotalMilliseconds))

@@ -156,7 +156,8 @@ public sealed class Uplink
             var batch = _journal.ReadAfter(sentThrough, maxCount, maxBytes);
             if (batch.Count == 0)
             {
-                await _journal.WaitForAppendAsync(TimeSpan.FromSeconds(1), ct);
+                // No timeout: a timer firing every second to find nothing was most of an idle agent's wake-ups.
+                await _journal.WaitForAppendAsync(ct);
                 continue;
             }
             await frames.SendAsync(new SpanBatch([.. batch]), ct);

@@ -148,4 +148,35 @@ public sealed class SpanJournalTests : IDisposable
         Assert.Equal(3, reopened.AckedSeq);
         Assert.Equal(5, reopened.LastSeq);
     }
+
+    [Fact]
+    public void Acknowledging_everything_keeps_writing_the_same_segment_and_the_next_one_removes_it()
+    {
+        // An idle agent appends a checkpoint and gets it acknowledged every few seconds: creating and
+        // deleting a segment file (two fsyncs and a directory fsync) each time was most of its disk work.
+        using var j = Open(maxBytes: 1024 * 1024); // 64 KiB segments
+        for (var i = 1; i <= 20; i++)
+        {
+            j.Append([R(i)]);
+            j.Acknowledge(i);
+        }
+        var files = Directory.GetFiles(JournalDir, "segment-*.pjl");
+        Assert.Equal("segment-00000001.pjl", Path.GetFileName(Assert.Single(files)));
+        Assert.Null(j.OldestPending());
+        Assert.Empty(ReadAll(j, 20));
+
+        // Filling it starts more segments; once acknowledged, all but the one being written go.
+        for (var i = 21; i <= 2000; i++) j.Append([R(i, new string('z', 100))]);
+        Assert.Equal(Enumerable.Range(21, 1980).Select(i => (long)i), ReadAll(j, 20).Select(r => r.Seq));
+        j.Acknowledge(2000);
+        var kept = Assert.Single(Directory.GetFiles(JournalDir, "segment-*.pjl"));
+        Assert.NotEqual("segment-00000001.pjl", Path.GetFileName(kept));
+
+        // Records acknowledged in the kept segment are not sent again after a restart.
+        j.Append([R(2001)]);
+        j.Dispose();
+        using var reopened = Open(maxBytes: 1024 * 1024);
+        Assert.Equal(2001, reopened.OldestPending()!.Seq);
+        Assert.Equal([2001L], ReadAll(reopened, reopened.AckedSeq).Select(r => r.Seq));
+    }
 }

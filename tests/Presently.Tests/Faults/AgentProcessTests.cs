@@ -157,10 +157,15 @@ public sealed class AgentProcessTests : IAsyncLifetime
         await WaitForSpansAsync(id, s => s.Any(x => x.App == "AppAlpha"), "AppAlpha", agent);
         var env = new Dictionary<string, string?> { ["PRESENTLY_AGENT_AGENTID"] = id };
 
+        var pausing = DateTimeOffset.UtcNow;
         var (code, text) = await AgentProcess.RunAsync(["pause", "--for", "30m"], _home.Path, env);
         Assert.Equal(0, code);
         Assert.Contains("paused until", text);
         var spans = await WaitForSpansAsync(id, s => s[^1].State == SpanState.Paused, "a paused span", agent);
+        // The agent may notice the pause a heartbeat later, but it began when `pause` wrote its file.
+        var written = new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(_home.Path, ".state", "presently", "pause")), TimeSpan.Zero);
+        Assert.InRange(spans[^1].Start - written, TimeSpan.FromMilliseconds(-50), TimeSpan.FromMilliseconds(50));
+        Assert.True(written >= pausing);
         Assert.Null(spans[^1].App);
         Assert.Null(spans[^1].Title);
 

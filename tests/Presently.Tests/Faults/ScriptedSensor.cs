@@ -20,7 +20,7 @@ public sealed class ScriptedSensor(FakeTimeProvider time, IReadOnlyList<(string 
 
     public void Release() => _release.Set();
 
-    public void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct)
+    public void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
     {
         foreach (var (app, seconds) in script)
         {

@@ -48,8 +48,9 @@ public sealed class MacForegroundSensor : IForegroundSensor
         return new MacForegroundSensor(workspace, time, log);
     }
 
-    public void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct)
+    public void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
     {
+        var pollInterval = timing.PollInterval;
         while (!ct.IsCancellationRequested)
         {
             onSample(Sample());

@@ -41,8 +41,9 @@ public sealed unsafe class WindowsForegroundSensor : IForegroundSensor
 
     public static WindowsForegroundSensor Open(AgentLog? log = null, TimeProvider? time = null) => new(time ?? TimeProvider.System, log);
 
-    public void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct)
+    public void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
     {
+        var pollInterval = timing.PollInterval;
         var trigger = new ForegroundTrigger(pollInterval, NowMs());
         t_trigger = trigger;
         var threadId = Kernel32.GetCurrentThreadId();

@@ -17,6 +17,9 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
     private readonly X11Atoms _atoms;
     private readonly bool _hasIdle;
     private nuint _watched;
+    private const int FullReadEveryWakes = 30;
+    private uint _namedPid;
+    private string? _pidName;
 
     private X11ForegroundSensor(SafeDisplayHandle display, bool hasIdle)
     {
@@ -70,42 +73,64 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         return new X11ForegroundSensor(display, hasIdle);
     }
 
-    public void Run(Action<ForegroundSample> onSample, TimeSpan pollInterval, CancellationToken ct)
+    public void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
     {
         Xlib.XSelectInput(_display, _root, (nint)Xlib.PropertyChangeMask);
         Xlib.XFlush(_display);
         var fd = Xlib.XConnectionNumber(_display);
-        var pollMs = (int)Math.Clamp(pollInterval.TotalMilliseconds, 10, 60_000);
+        using var alarms = _hasIdle ? IdleAlarms.TryCreate(_display, timing.IdleThreshold, out _) : null;
+        // Told of every window, title and idle change, the sensor only has to wake for the heartbeat
+        // (a little after it, so the gate never finds it a hair short); otherwise it polls.
+        var waitMs = (int)Math.Clamp((alarms is null ? timing.PollInterval : timing.Heartbeat + TimeSpan.FromMilliseconds(20)).TotalMilliseconds, 10, 60_000);
 
-        onSample(Read());
+        // Stopping wakes the poll at once: the sensor may otherwise sleep a whole heartbeat, and the
+        // display must not be closed under a thread still using it.
+        using var stop = LibC.CreateEventFd();
+        using var wake = ct.Register(() => LibC.Signal(stop));
+
+        var window = ReadWindow();
+        onSample(window with { Idle = ReadIdle() });
+        var quietWakes = 0;
+        var fds = stackalloc LibC.PollFd[2];
         while (!ct.IsCancellationRequested)
         {
-            var pfd = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
-            // Wakes on X events, or after the poll interval at the latest.
-            LibC.poll(&pfd, 1, Xlib.XPending(_display) > 0 ? 0 : pollMs);
-            DrainEvents();
+            fds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+            fds[1] = new LibC.PollFd { Fd = stop.Fd, Events = LibC.POLLIN };
+            LibC.poll(fds, 2, Xlib.XPending(_display) > 0 ? 0 : waitMs);
+            var windowEvents = DrainEvents();
             if (ct.IsCancellationRequested) break;
-            onSample(Read());
+            // The window, its class, title and process change only with a PropertyNotify on the root
+            // (_NET_ACTIVE_WINDOW) or on the watched window: without one only idle time is asked for,
+            // one round trip instead of five. Now and then everything is read anyway.
+            if (windowEvents || ++quietWakes >= FullReadEveryWakes)
+            {
+                window = ReadWindow();
+                quietWakes = 0;
+            }
+            onSample(window with { Idle = ReadIdle() });
         }
     }
 
     /// <summary>Reads the current foreground state once.</summary>
-    public ForegroundSample Read()
+    public ForegroundSample Read() => ReadWindow() with { Idle = ReadIdle() };
+
+    private ForegroundSample ReadWindow()
     {
         var active = X11Properties.ReadWindow(_display, _root, _atoms.NetActiveWindow);
         Watch(active ?? 0);
-        TimeSpan? idle = null;
-        if (_hasIdle)
-        {
-            var info = default(XScreenSaver.XScreenSaverInfo);
-            if (XScreenSaver.XScreenSaverQueryInfo(_display, _root, ref info) != 0) idle = TimeSpan.FromMilliseconds(info.Idle);
-        }
-        if (active is not { } w) return new ForegroundSample(null, null, null, idle);
+        if (active is not { } w) return new ForegroundSample(null, null, null, null);
 
         var (instance, cls) = X11Properties.ReadClass(_display, w, _atoms.WmClass);
         var title = X11Properties.ReadText(_display, w, _atoms.NetWmName) ?? X11Properties.ReadText(_display, w, _atoms.WmName);
         var process = X11Properties.ReadCardinal(_display, w, _atoms.NetWmPid) is { } pid ? ProcessName(pid) : null;
-        return new ForegroundSample(cls ?? instance ?? process, title, process, idle);
+        return new ForegroundSample(cls ?? instance ?? process, title, process, null);
+    }
+
+    private TimeSpan? ReadIdle()
+    {
+        if (!_hasIdle) return null;
+        var info = default(XScreenSaver.XScreenSaverInfo);
+        return XScreenSaver.XScreenSaverQueryInfo(_display, _root, ref info) != 0 ? TimeSpan.FromMilliseconds(info.Idle) : null;
     }
 
     public void Dispose() => _display.Dispose();
@@ -120,18 +145,28 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         _watched = window;
     }
 
-    private void DrainEvents()
+    /// <summary>Reads every queued event; true when one was a property change (the window or its title may have changed).</summary>
+    private bool DrainEvents()
     {
         Xlib.XEvent ev;
-        while (Xlib.XPending(_display) > 0) Xlib.XNextEvent(_display, &ev);
+        var property = false;
+        while (Xlib.XPending(_display) > 0)
+        {
+            Xlib.XNextEvent(_display, &ev);
+            property |= ev.Type == Xlib.PropertyNotify;
+        }
+        return property;
     }
 
-    private static string? ProcessName(uint pid)
+    /// <summary>The process's name; the last one is remembered, so polling one window reads /proc once.</summary>
+    private string? ProcessName(uint pid)
     {
+        if (pid == _namedPid) return _pidName;
         try
         {
             var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
-            return comm.Length == 0 ? null : comm;
+            _namedPid = pid;
+            return _pidName = comm.Length == 0 ? null : comm;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
