@@ -21,6 +21,39 @@ public sealed class Desktop : IDisposable
         return desktop;
     }
 
+    /// <summary>Wine's environment for a private prefix on this display (no debugger, no W^X: see docs/agent.md).</summary>
+    public Dictionary<string, string> WineEnvironment(string prefix) => new()
+    {
+        ["WINEPREFIX"] = prefix,
+        ["WINEDEBUG"] = "-all",
+        ["WINEDLLOVERRIDES"] = "winedbg.exe=d",
+        ["DOTNET_EnableWriteXorExecute"] = "0",
+    };
+
+    /// <summary>Creates a Wine prefix and opens Wine's notepad and regedit; returns their X window ids.</summary>
+    public async Task<string[]> OpenWineWindowsAsync(string prefix)
+    {
+        var boot = WineEnvironment(prefix);
+        boot["WINEDLLOVERRIDES"] = "mscoree,mshtml=;winedbg.exe=d";
+        using (var wineboot = Start(Wine64, ["wineboot", "-i"], env: boot)) await wineboot.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        var ids = new List<string>();
+        foreach (var exe in new[] { "notepad.exe", "regedit.exe" })
+        {
+            Start(Wine64, [exe], env: WineEnvironment(prefix));
+            var deadline = Stopwatch.StartNew();
+            // Wine adds a hidden IME window per program: only the visible one is the app.
+            while ((await XdotoolAsync("search", "--onlyvisible", "--classname", exe)).Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is not { } id)
+            {
+                if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Wine's {exe} did not open");
+                await Task.Delay(200);
+            }
+            ids.Add(id);
+        }
+        return [.. ids];
+    }
+
+    public const string Wine64 = "/usr/lib/wine/wine64";
+
     /// <summary>The X window ids of the xterms, once they are mapped.</summary>
     public async Task<string[]> WindowsAsync(int count)
     {
@@ -47,9 +80,11 @@ public sealed class Desktop : IDisposable
         return output;
     }
 
-    private Process Start(string program, string[] args, bool redirect = false)
+    private Process Start(string program, string[] args, bool redirect = false, Dictionary<string, string>? env = null)
     {
-        var p = Process.Start(Info(program, args, redirect)) ?? throw new InvalidOperationException($"cannot start {program}");
+        var info = Info(program, args, redirect);
+        foreach (var (name, value) in env ?? []) info.Environment[name] = value;
+        var p = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
         _processes.Add(p);
         return p;
     }

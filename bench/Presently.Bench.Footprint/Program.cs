@@ -2,7 +2,7 @@ using System.CommandLine;
 using Presently.Bench.Footprint;
 
 // Agent footprint: dotnet run -c Release --project bench/Presently.Bench.Footprint -- [--agent PATH] [--minutes 10] [--switch-seconds 5]
-var agent = new Option<string?>("--agent") { Description = "The agent to measure: a native binary, or a presently-agent.dll run with dotnet (default: publish the NativeAOT linux-x64 agent first)" };
+var agent = new Option<string?>("--agent") { Description = "The agent to measure: a native binary, a presently-agent.dll run with dotnet, or a win-x64 presently-agent.exe run under Wine (default: publish the NativeAOT linux-x64 agent first)" };
 var minutes = new Option<double>("--minutes") { Description = "How long to measure, after the warm-up", DefaultValueFactory = _ => 10 };
 var switchSeconds = new Option<double>("--switch-seconds") { Description = "Seconds between window switches", DefaultValueFactory = _ => 5 };
 var warmupSeconds = new Option<double>("--warmup-seconds") { Description = "Seconds of switching before measuring (start-up is not the steady state)", DefaultValueFactory = _ => 30 };

@@ -29,7 +29,7 @@ public sealed class AgentRunner
     private readonly TimeProvider _time;
     private readonly AgentLog _log;
     private IReadOnlyList<Capability> _eventCapabilities = [];
-    private string? _lastStatus;
+    private StatusKey? _lastStatus;
     // When a timed pause ends (agent clock, ms; 0: none), so the sensor thread passes a sample then.
     private long _pauseEndsMs;
 
@@ -42,8 +42,12 @@ public sealed class AgentRunner
         _log = log;
     }
 
-    public static string Version =>
+    // Read once: an attribute lookup walks reflection metadata, which showed as a seventh of the
+    // agent's CPU when status.json asked for it on every write.
+    public static string Version { get; } =
         typeof(AgentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private readonly record struct StatusKey(ConnectionState Connection, string? LastError, bool Paused, DateTimeOffset? PausedUntil, long Dropped, bool Backlog);
 
     private abstract record Input;
     private sealed record SampleInput(ForegroundSample Sample, Instant At, long SeenThroughMs) : Input;
@@ -208,6 +212,14 @@ public sealed class AgentRunner
     /// <summary>Writes status.json if what it says changed (or <paramref name="force"/>); true when written.</summary>
     private bool WriteStatus(string agentId, Uri server, Uplink.Uplink uplink, SpanJournal journal, (bool Paused, DateTimeOffset? Until) pause, bool force, bool stopped = false)
     {
+        // What a reader acts on (connection, last error, pause, dropped records, a backlog while
+        // disconnected) is written at once; counters that move with every record (acked seq, journal
+        // size) and the capabilities wait for the heartbeat. Compared without building anything, as
+        // this runs for every sample the pipeline takes.
+        var connection = uplink.Status.State;
+        var significant = new StatusKey(connection, uplink.Status.LastError, pause.Paused, pause.Until, journal.DroppedRecords,
+            connection != ConnectionState.Connected && journal.LastSeq > journal.AckedSeq);
+        if (!force && significant == _lastStatus) return false;
         try
         {
             var oldest = journal.OldestPending();
@@ -217,7 +229,7 @@ public sealed class AgentRunner
                 AgentId = agentId,
                 Version = Version,
                 Server = server.ToString(),
-                Connection = uplink.Status.State.ToString().ToLowerInvariant(),
+                Connection = connection.ToString().ToLowerInvariant(),
                 LastError = uplink.Status.LastError,
                 LastAckedSeq = Interlocked.Read(ref uplink.Status.LastAckedSeq),
                 JournalBytes = journal.SizeBytes,
@@ -229,9 +241,7 @@ public sealed class AgentRunner
                 PausedUntil = pause.Until,
                 ClockOffsetMs = Interlocked.Read(ref uplink.Status.ClockOffsetMs),
             };
-            var content = status.ToJson();
-            if (!force && content == _lastStatus) return false;
-            _lastStatus = content;
+            _lastStatus = significant;
             (status with { UpdatedAt = _time.GetUtcNow() }).Write(_settings.StateDirectory);
             return true;
         }

@@ -57,8 +57,21 @@ public sealed record AgentStatus
     }
 
     /// <summary>Running means the process exists and wrote its status recently.</summary>
-    public bool IsRunning(DateTimeOffset now) =>
-        now - UpdatedAt < TimeSpan.FromSeconds(30) && Directory.Exists($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}");
+    public bool IsRunning(DateTimeOffset now) => now - UpdatedAt < TimeSpan.FromSeconds(30) && ProcessExists(Pid);
+
+    private static bool ProcessExists(int pid)
+    {
+        if (pid <= 0) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false; // no such process, or not ours to look at
+        }
+    }
 
     public string Describe(DateTimeOffset now)
     {

@@ -69,7 +69,13 @@ public static class InstallCommands
         {
             stdout.WriteLine(autostart.Uninstall().Message);
             if (Control.AgentStatus.Read(settings.StateDirectory) is { } status && status.IsRunning(DateTimeOffset.UtcNow))
-                stdout.WriteLine($"an agent still runs (pid {status.Pid}), started some other way: stop it with kill {status.Pid}");
+            {
+                // Windows has no service manager to stop what the logon entry started: the agent is ended
+                // here (its open span keeps its last checkpoint). Elsewhere systemd or launchd stopped it,
+                // so one still running was started by hand.
+                if (OperatingSystem.IsWindows() && StopProcess(status.Pid)) stdout.WriteLine($"stopped the running agent (pid {status.Pid})");
+                else stdout.WriteLine($"an agent still runs (pid {status.Pid}), started some other way: stop it with {(OperatingSystem.IsWindows() ? "taskkill /pid" : "kill")} {status.Pid}");
+            }
             if (purge)
             {
                 var existed = Directory.Exists(settings.StateDirectory);
@@ -82,6 +88,20 @@ public static class InstallCommands
         {
             stderr.WriteLine($"presently-agent: cannot uninstall: {ex.Message}");
             return 2;
+        }
+    }
+
+    private static bool StopProcess(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+            return process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
         }
     }
 }

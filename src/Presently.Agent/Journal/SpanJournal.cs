@@ -28,6 +28,15 @@ public sealed class SpanJournal : IDisposable
     private long _ackedSeq;
     private long _lastSeq;
     private int _nextNumber = 1;
+    private int _acksSinceWrite;
+    // The records appended since _tailAfterSeq, kept in memory until acknowledged so that sending
+    // them does not read back (open, lock, read, close) the file just written. Bounded.
+    private readonly List<(SpanRecord Record, int Size)> _tail = [];
+    private long _tailAfterSeq;
+
+    private const int MaxTailRecords = 1024;
+
+    private const int AcksPerAckedFileWrite = 32;
 
     private SpanJournal(JournalOptions options, AgentLog log)
     {
@@ -70,7 +79,9 @@ public sealed class SpanJournal : IDisposable
             foreach (var r in records)
             {
                 if (r.Seq <= _lastSeq) throw new ArgumentException($"seq {r.Seq} is not after {_lastSeq}", nameof(records));
-                buffer.Write(JournalFormat.Encode(r));
+                var encoded = JournalFormat.Encode(r);
+                buffer.Write(encoded);
+                _tail.Add((r, encoded.Length));
                 _lastSeq = r.Seq;
             }
             var segment = ActiveSegment(buffer.Length);
@@ -81,6 +92,7 @@ public sealed class SpanJournal : IDisposable
             segment.FirstSeq = segment.FirstSeq == 0 ? records[0].Seq : segment.FirstSeq;
             segment.LastSeq = _lastSeq;
             EnforceBound();
+            if (_tail.Count > MaxTailRecords) TrimTail(_tail[_tail.Count - MaxTailRecords - 1].Record.Seq);
         }
         if (_appended.CurrentCount == 0) _appended.Release();
     }
@@ -92,6 +104,18 @@ public sealed class SpanJournal : IDisposable
         lock (_lock)
         {
             var bytes = 0;
+            // Everything after afterSeq is still in memory (the usual case: what was just appended).
+            if (afterSeq >= _tailAfterSeq)
+            {
+                foreach (var (record, size) in _tail)
+                {
+                    if (record.Seq <= afterSeq) continue;
+                    if (batch.Count >= maxCount || (batch.Count > 0 && bytes + size > maxBytes)) break;
+                    bytes += size;
+                    batch.Add(record);
+                }
+                return batch;
+            }
             // Continue where the last read stopped when possible; segment numbers are never reused.
             var start = _cursor is { } c && c.LastSeq == afterSeq && _segments.Any(s => s.Number == c.Segment)
                 ? c
@@ -139,16 +163,21 @@ public sealed class SpanJournal : IDisposable
         {
             if (seq <= _ackedSeq) return;
             _ackedSeq = seq;
+            TrimTail(seq);
             // The segment being written stays even when all of it is acknowledged: deleting and
             // creating a file (with two fsyncs) on every acknowledgement was most of an idle agent's
             // disk work. It goes when the next segment begins (see ActiveSegment).
+            var removed = false;
             while (_segments.Count > 0 && _segments[0].LastSeq <= seq && _segments[0].Records > 0
                    && !(ReferenceEquals(_segments[0], _segments[^1]) && _writer is not null))
             {
                 File.Delete(_segments[0].Path);
                 _segments.RemoveAt(0);
+                removed = true;
             }
-            WriteAckedFile();
+            // The acked file only spares re-reading acknowledged records after a restart (the server's
+            // Welcome says what it holds, and replays are ignored), so it is not rewritten on every ack.
+            if (removed || ++_acksSinceWrite >= AcksPerAckedFileWrite) WriteAckedFile();
         }
     }
 
@@ -159,6 +188,7 @@ public sealed class SpanJournal : IDisposable
     {
         lock (_lock)
         {
+            if (_acksSinceWrite > 0) TryWriteAckedFile();
             _writer?.Dispose();
             _writer = null;
         }
@@ -199,6 +229,7 @@ public sealed class SpanJournal : IDisposable
             _segments.RemoveAt(0);
             total -= oldest.Length;
             if (unacked == 0) continue;
+            TrimTail(oldest.LastSeq);
             DroppedRecords += unacked;
             _log.Warn($"journal full ({_options.MaxBytes / (1024 * 1024)} MB): dropped {unacked} of the oldest unsent records, {DroppedRecords} in all; raise JournalMaxBytes or reconnect the agent");
         }
@@ -266,6 +297,7 @@ public sealed class SpanJournal : IDisposable
             _segments.Add(segment);
         }
         _lastSeq = Math.Max(_lastSeq, _ackedSeq);
+        _tailAfterSeq = _lastSeq;
         RecoveryNotes = notes;
         foreach (var note in notes) _log.Warn("journal recovery: " + note);
     }
@@ -284,8 +316,31 @@ public sealed class SpanJournal : IDisposable
         }
     }
 
+    /// <summary>Forgets in-memory records through <paramref name="seq"/>; they are read from disk if wanted again.</summary>
+    private void TrimTail(long seq)
+    {
+        var n = 0;
+        while (n < _tail.Count && _tail[n].Record.Seq <= seq) n++;
+        if (n == 0) return;
+        _tailAfterSeq = Math.Max(_tailAfterSeq, _tail[n - 1].Record.Seq);
+        _tail.RemoveRange(0, n);
+    }
+
+    private void TryWriteAckedFile()
+    {
+        try
+        {
+            WriteAckedFile();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.Warn($"cannot save the acknowledged sequence number: {ex.Message}");
+        }
+    }
+
     private void WriteAckedFile()
     {
+        _acksSinceWrite = 0;
         var path = Path.Combine(_options.Directory, "acked");
         var temp = path + ".tmp";
         File.WriteAllText(temp, _ackedSeq.ToString(CultureInfo.InvariantCulture));

@@ -179,4 +179,16 @@ public sealed class SpanJournalTests : IDisposable
         Assert.Equal(2001, reopened.OldestPending()!.Seq);
         Assert.Equal([2001L], ReadAll(reopened, reopened.AckedSeq).Select(r => r.Seq));
     }
+
+    [Fact]
+    public void Records_beyond_what_is_kept_in_memory_are_read_back_from_disk()
+    {
+        using var j = Open();
+        for (var i = 1; i <= 3000; i++) j.Append([R(i)]);
+        Assert.Equal(Enumerable.Range(1, 3000).Select(i => (long)i), ReadAll(j).Select(r => r.Seq));
+        Assert.Equal(Enumerable.Range(2990, 11).Select(i => (long)i), ReadAll(j, 2989).Select(r => r.Seq));
+        j.Acknowledge(2500);
+        Assert.Equal(2501, j.OldestPending()!.Seq);
+        Assert.Equal(Enumerable.Range(2501, 500).Select(i => (long)i), ReadAll(j, 2500).Select(r => r.Seq));
+    }
 }

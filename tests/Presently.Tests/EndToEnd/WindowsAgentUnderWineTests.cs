@@ -117,6 +117,49 @@ public sealed class WindowsAgentUnderWineTests
         }
     }
 
+    [Fact]
+    public async Task Install_under_Wine_adds_the_logon_entry_and_starts_the_agent_and_uninstall_undoes_both()
+    {
+        WineDesktop.RequireWine();
+        var publish = WindowsAgentBuild.DirectoryAsync();
+        await using var wine = await WineDesktop.StartAsync();
+        var exe = Path.Combine(await publish, "presently-agent.exe");
+        await using var server = await ServerHost.StartAsync();
+        var (code, _) = await server.Services.GetRequiredService<EnrollmentCodes>().CreateAsync("ines", "test", TimeSpan.FromHours(1));
+        var (enrollExit, enrollOutput) = await wine.RunAsync(exe, ["enroll", "--server", server.BaseUri.ToString(), "--code", code], TimeSpan.FromSeconds(60));
+        Assert.True(enrollExit == 0, $"enroll exited with {enrollExit}: {enrollOutput}");
+
+        const string RunKey = @"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
+        async Task<string> QueryRunKeyAsync() => (await wine.RunAsync("reg", ["query", RunKey, "/v", "Presently"], TimeSpan.FromSeconds(60))).Output;
+
+        var (installExit, installOutput) = await wine.RunAsync(exe, ["install"], TimeSpan.FromSeconds(60));
+        Assert.True(installExit == 0, $"install exited with {installExit}: {installOutput}");
+        Assert.Contains(@"added HKCU\Software\Microsoft\Windows\CurrentVersion\Run\Presently", installOutput);
+        var entry = await QueryRunKeyAsync();
+        Assert.Contains("presently-agent.exe", entry, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(" run", entry);
+
+        // The agent it started is running and connected; `status` says so (not only on Linux).
+        var status = await Eventually.Until(() => wine.RunAsync(exe, ["status"], TimeSpan.FromSeconds(60)),
+            r => r.ExitCode == 0 && r.Output.Contains("connection:   connected", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the installed agent running and connected");
+        Assert.Contains("running, pid", status.Output);
+
+        // Idempotent: a second install keeps the entry.
+        var again = await wine.RunAsync(exe, ["install"], TimeSpan.FromSeconds(60));
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("kept", again.Output);
+
+        var (uninstallExit, uninstallOutput) = await wine.RunAsync(exe, ["uninstall"], TimeSpan.FromSeconds(60));
+        Assert.True(uninstallExit == 0, $"uninstall exited with {uninstallExit}: {uninstallOutput}");
+        Assert.Contains(@"removed HKCU\Software\Microsoft\Windows\CurrentVersion\Run\Presently", uninstallOutput);
+        Assert.Contains("stopped the running agent", uninstallOutput);
+        Assert.DoesNotContain("presently-agent.exe", await QueryRunKeyAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3, (await wine.RunAsync(exe, ["status"], TimeSpan.FromSeconds(60))).ExitCode);
+
+        var (_, twice) = await wine.RunAsync(exe, ["uninstall"], TimeSpan.FromSeconds(60));
+        Assert.Contains("no logon entry to remove", twice);
+    }
+
     /// <summary>Waits until the board page shows <paramref name="app"/> on a card; returns how long that took from <paramref name="since"/>.</summary>
     /// <param name="app">null: any app.</param>
     private static async Task<TimeSpan> WaitForBoardAppAsync(ServerHost server, string? app, TimeSpan timeout, Stopwatch? since = null)

@@ -18,6 +18,8 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
     private readonly bool _hasIdle;
     private nuint _watched;
     private const int FullReadEveryWakes = 30;
+    private const int MaxRememberedWindows = 256;
+    private readonly Dictionary<nuint, (string? App, string? Process)> _identities = [];
     private uint _namedPid;
     private string? _pidName;
 
@@ -96,16 +98,26 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         {
             fds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
             fds[1] = new LibC.PollFd { Fd = stop.Fd, Events = LibC.POLLIN };
-            LibC.poll(fds, 2, Xlib.XPending(_display) > 0 ? 0 : waitMs);
-            var windowEvents = DrainEvents();
+            var ready = LibC.poll(fds, 2, Xlib.XPending(_display) > 0 ? 0 : waitMs);
+            var seen = DrainEvents(alarms?.NotifyEvent ?? -1);
             if (ct.IsCancellationRequested) break;
-            // The window, its class, title and process change only with a PropertyNotify on the root
-            // (_NET_ACTIVE_WINDOW) or on the watched window: without one only idle time is asked for,
-            // one round trip instead of five. Now and then everything is read anyway.
-            if (windowEvents || ++quietWakes >= FullReadEveryWakes)
+            // A window manager changes many properties on every switch; only _NET_ACTIVE_WINDOW on the
+            // root and the title of the window in front matter. Without either, only idle time is asked
+            // for (one round trip instead of five); now and then everything is read anyway.
+            if ((seen & Seen.Active) != 0 || ++quietWakes >= FullReadEveryWakes)
             {
+                // The periodic read trusts nothing remembered (window ids can be reused).
+                if (quietWakes >= FullReadEveryWakes) _identities.Clear();
                 window = ReadWindow();
                 quietWakes = 0;
+            }
+            else if ((seen & Seen.Title) != 0 && _watched != 0)
+            {
+                window = window with { Title = ReadTitle(_watched) };
+            }
+            else if (ready > 0 && seen == Seen.Nothing)
+            {
+                continue; // other properties changing: nothing the pipeline needs
             }
             onSample(window with { Idle = ReadIdle() });
         }
@@ -120,11 +132,20 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         Watch(active ?? 0);
         if (active is not { } w) return new ForegroundSample(null, null, null, null);
 
-        var (instance, cls) = X11Properties.ReadClass(_display, w, _atoms.WmClass);
-        var title = X11Properties.ReadText(_display, w, _atoms.NetWmName) ?? X11Properties.ReadText(_display, w, _atoms.WmName);
-        var process = X11Properties.ReadCardinal(_display, w, _atoms.NetWmPid) is { } pid ? ProcessName(pid) : null;
-        return new ForegroundSample(cls ?? instance ?? process, title, process, null);
+        // A window's class and process never change: they are read once per window (a switch back
+        // and forth then costs two round trips, the active window and its title).
+        if (!_identities.TryGetValue(w, out var identity))
+        {
+            var (instance, cls) = X11Properties.ReadClass(_display, w, _atoms.WmClass);
+            var process = X11Properties.ReadCardinal(_display, w, _atoms.NetWmPid) is { } pid ? ProcessName(pid) : null;
+            identity = (cls ?? instance ?? process, process);
+            if (_identities.Count >= MaxRememberedWindows) _identities.Clear();
+            _identities[w] = identity;
+        }
+        return new ForegroundSample(identity.App, ReadTitle(w), identity.Process, null);
     }
+
+    private string? ReadTitle(nuint w) => X11Properties.ReadText(_display, w, _atoms.NetWmName) ?? X11Properties.ReadText(_display, w, _atoms.WmName);
 
     private TimeSpan? ReadIdle()
     {
@@ -145,17 +166,29 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         _watched = window;
     }
 
-    /// <summary>Reads every queued event; true when one was a property change (the window or its title may have changed).</summary>
-    private bool DrainEvents()
+    [Flags]
+    private enum Seen
+    {
+        Nothing = 0,
+        Active = 1,
+        Title = 2,
+        Idle = 4,
+    }
+
+    /// <summary>Reads every queued event and says which of them matter.</summary>
+    private Seen DrainEvents(int alarmEvent)
     {
         Xlib.XEvent ev;
-        var property = false;
+        var seen = Seen.Nothing;
         while (Xlib.XPending(_display) > 0)
         {
             Xlib.XNextEvent(_display, &ev);
-            property |= ev.Type == Xlib.PropertyNotify;
+            if (ev.Type == alarmEvent) seen |= Seen.Idle;
+            else if (ev.Type != Xlib.PropertyNotify) continue;
+            else if (ev.Property.Window == _root && ev.Property.Atom == _atoms.NetActiveWindow) seen |= Seen.Active;
+            else if (ev.Property.Window == _watched && (ev.Property.Atom == _atoms.NetWmName || ev.Property.Atom == _atoms.WmName)) seen |= Seen.Title;
         }
-        return property;
+        return seen;
     }
 
     /// <summary>The process's name; the last one is remembered, so polling one window reads /proc once.</summary>
