@@ -41,13 +41,18 @@ public sealed class Desktop : IDisposable
         {
             Start(Wine64, [exe], env: WineEnvironment(prefix));
             var deadline = Stopwatch.StartNew();
-            // Wine adds a hidden IME window per program: only the visible one is the app.
-            while ((await XdotoolAsync("search", "--onlyvisible", "--classname", exe)).Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is not { } id)
+            while (true)
             {
+                // Wine adds a hidden IME window per program: only the visible one is the app.
+                var found = (await XdotoolAsync("search", "--onlyvisible", "--classname", exe)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                if (found.Length > 0)
+                {
+                    ids.Add(found[0]);
+                    break;
+                }
                 if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Wine's {exe} did not open");
                 await Task.Delay(200);
             }
-            ids.Add(id);
         }
         return [.. ids];
     }
