@@ -20,9 +20,11 @@ public sealed class WindowsRunKey : IAutostart
         using var key = Registry.CurrentUser.CreateSubKey(RunKey, writable: true);
         var changed = key.GetValue(ValueName) as string != command;
         if (changed) key.SetValue(ValueName, command, RegistryValueKind.String);
-        var start = new ProcessStartInfo(launch.Executable) { UseShellExecute = false, CreateNoWindow = true };
+        // Started through the shell, hidden: a child created directly would inherit this command's
+        // console and standard handles (closing that console would end the agent, and whoever waits
+        // for this command's output would wait for the agent too). It inherits this environment.
+        var start = new ProcessStartInfo(launch.Executable) { UseShellExecute = true, WindowStyle = ProcessWindowStyle.Hidden };
         foreach (var a in launch.Arguments) start.ArgumentList.Add(a);
-        foreach (var (name, value) in launch.Environment) start.Environment[name] = value;
         try
         {
             Process.Start(start)?.Dispose();

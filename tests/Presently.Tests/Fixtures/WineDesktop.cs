@@ -83,14 +83,23 @@ public sealed class WineDesktop : IAsyncDisposable
     public async Task<(int ExitCode, string Output)> RunAsync(string program, string[] args, TimeSpan timeout)
     {
         using var p = new ChildProcess(Wine64, [program, .. args], Env);
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        // Waits for the process, not for the end of its output: under Wine a program it starts (the
+        // agent that `install` launches) inherits the Unix pipes, which then stay open.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!p.Process.HasExited)
         {
-            await p.Process.WaitForExitAsync(cts.Token);
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit within {timeout.TotalSeconds:0} s: {p.Output}");
+            await Task.Delay(50);
         }
-        catch (OperationCanceledException)
+        // What it wrote just before exiting may still be in the pipe: read until the output settles.
+        var output = p.Output;
+        for (var settle = System.Diagnostics.Stopwatch.StartNew(); settle.Elapsed < TimeSpan.FromSeconds(3);)
         {
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit within {timeout.TotalSeconds:0} s: {p.Output}");
+            await Task.Delay(100);
+            var now = p.Output;
+            if (now.Length > 0 && now == output) break;
+            output = now;
         }
         return (p.Process.ExitCode, p.Output);
     }
