@@ -87,7 +87,6 @@ public sealed class AgentRunner
         var locked = false;
         // Status is for people reading it now: it follows the real clock, whatever the injected one does.
         var sinceStatus = Stopwatch.StartNew();
-        var firstStatus = true;
         try
         {
             ForegroundSample? lastSample = null;
@@ -133,11 +132,9 @@ public sealed class AgentRunner
                         break;
                 }
                 wasPaused = paused.Paused;
-                if (WriteStatus(agentId, server, uplink, journal, paused, force: firstStatus || sinceStatus.Elapsed >= StatusHeartbeat))
-                {
-                    firstStatus = false;
+                // The first call always writes: nothing was written yet to compare with.
+                if (WriteStatus(agentId, server, uplink, journal, paused, force: sinceStatus.Elapsed >= StatusHeartbeat))
                     sinceStatus.Restart();
-                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -226,6 +223,7 @@ public sealed class AgentRunner
             var status = new AgentStatus
             {
                 Pid = stopped ? 0 : Environment.ProcessId,
+                UpdatedAt = _time.GetUtcNow(),
                 AgentId = agentId,
                 Version = Version,
                 Server = server.ToString(),
@@ -242,7 +240,7 @@ public sealed class AgentRunner
                 ClockOffsetMs = Interlocked.Read(ref uplink.Status.ClockOffsetMs),
             };
             _lastStatus = significant;
-            (status with { UpdatedAt = _time.GetUtcNow() }).Write(_settings.StateDirectory);
+            status.Write(_settings.StateDirectory);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -20,8 +20,6 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
     private const int FullReadEveryWakes = 30;
     private const int MaxRememberedWindows = 256;
     private readonly Dictionary<nuint, (string? App, string? Process)> _identities = [];
-    private uint _namedPid;
-    private string? _pidName;
 
     private X11ForegroundSensor(SafeDisplayHandle display, bool hasIdle)
     {
@@ -191,15 +189,12 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         return seen;
     }
 
-    /// <summary>The process's name; the last one is remembered, so polling one window reads /proc once.</summary>
-    private string? ProcessName(uint pid)
+    private static string? ProcessName(uint pid)
     {
-        if (pid == _namedPid) return _pidName;
         try
         {
             var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
-            _namedPid = pid;
-            return _pidName = comm.Length == 0 ? null : comm;
+            return comm.Length == 0 ? null : comm;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
