@@ -73,7 +73,13 @@ public static class InstallCommands
                 // Windows has no service manager to stop what the logon entry started: the agent is ended
                 // here (its open span keeps its last checkpoint). Elsewhere systemd or launchd stopped it,
                 // so one still running was started by hand.
-                if (OperatingSystem.IsWindows() && StopProcess(status.Pid)) stdout.WriteLine($"stopped the running agent (pid {status.Pid})");
+                if (OperatingSystem.IsWindows() && StopProcess(status.Pid))
+                {
+                    // A killed agent cannot say it stopped, and the process table may still list it for a
+                    // moment (Wine does): the status says so for it, so `status` is right at once.
+                    (status with { Pid = 0 }).Write(settings.StateDirectory);
+                    stdout.WriteLine($"stopped the running agent (pid {status.Pid})");
+                }
                 else stdout.WriteLine($"an agent still runs (pid {status.Pid}), started some other way: stop it with {(OperatingSystem.IsWindows() ? "taskkill /pid" : "kill")} {status.Pid}");
             }
             if (purge)
