@@ -59,6 +59,7 @@ public sealed class AgentRunner
         var token = _settings.Token ?? throw new ConfigException("no credential: run `presently-agent enroll --server URL --code CODE` first");
         var tls = new TlsPolicy(_settings);
         tls.CheckScheme(server);
+        using var instance = Control.InstanceLock.Acquire(_settings.StateDirectory);
         var agentId = AgentIdentity.Resolve(_settings);
         using var journal = OpenJournal();
         var clock = new AgentClock(_time);

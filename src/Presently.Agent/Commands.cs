@@ -33,7 +33,7 @@ internal static class Commands
             Console.Error.WriteLine($"presently-agent: {ex.Message}");
             return 2;
         }
-        catch (SensorUnavailableException ex)
+        catch (Exception ex) when (ex is SensorUnavailableException or Control.AgentAlreadyRunningException)
         {
             Console.Error.WriteLine($"presently-agent: {ex.Message}");
             return 3;

@@ -31,7 +31,8 @@ public static class InstallCommands
     /// <summary>The autostart mechanism of this operating system, talking to the real service manager.</summary>
     public static IAutostart For(AgentSettings settings)
     {
-        if (OperatingSystem.IsWindows()) return new WindowsRunKey();
+        if (OperatingSystem.IsWindows())
+            return new WindowsRunKey(() => Control.AgentStatus.Read(settings.StateDirectory)?.IsRunning(DateTimeOffset.UtcNow) == true);
         if (OperatingSystem.IsMacOS())
             return new LaunchAgent(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), settings.StateDirectory, ProcessRunner.Instance);
         return SystemdUserUnit.ForCurrentUser(ProcessRunner.Instance);

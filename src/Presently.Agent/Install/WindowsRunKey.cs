@@ -9,7 +9,7 @@ namespace Presently.Agent.Install;
 /// <c>HKCU\Software\Microsoft\Windows\CurrentVersion\Run</c>, and the agent started now.
 /// </summary>
 [SupportedOSPlatform("windows")]
-public sealed class WindowsRunKey : IAutostart
+public sealed class WindowsRunKey(Func<bool> agentRunning) : IAutostart
 {
     private const string RunKey = @"Software\Microsoft\Windows\CurrentVersion\Run";
     private const string ValueName = "Presently";
@@ -20,6 +20,8 @@ public sealed class WindowsRunKey : IAutostart
         using var key = Registry.CurrentUser.CreateSubKey(RunKey, writable: true);
         var changed = key.GetValue(ValueName) as string != command;
         if (changed) key.SetValue(ValueName, command, RegistryValueKind.String);
+        if (agentRunning())
+            return new AutostartResult(true, $"{(changed ? "added" : "kept")} HKCU\\{RunKey}\\{ValueName}; the agent is already running, and runs at every logon");
         // Started through the shell, hidden: a child created directly would inherit this command's
         // console and standard handles (closing that console would end the agent, and whoever waits
         // for this command's output would wait for the agent too). It inherits this environment.

@@ -44,7 +44,7 @@ public sealed class BoardEndToEndTests
         await page.FillAsync("input[name=name]", ServerHost.AdminName);
         await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(server.BaseUri.ToString());
+        await page.WaitForURLAsync(server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
         try
         {
             await WaitForBoardAppAsync(page, XssClass, TimeSpan.FromSeconds(20));

@@ -52,7 +52,7 @@ public sealed class TeamBoardTests
         await page.FillAsync("input[name=name]", ServerHost.AdminName);
         await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(server.BaseUri.ToString());
+        await page.WaitForURLAsync(server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
 
         await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("#agent-" + ids["carol-mac"])).ToHaveClassAsync("card offline");

@@ -148,6 +148,7 @@ public sealed class WindowsAgentUnderWineTests
         var again = await wine.RunAsync(exe, ["install"], TimeSpan.FromSeconds(60));
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("kept", again.Output);
+        Assert.Contains("the agent is already running", again.Output); // not a second agent on the same journal
 
         var (uninstallExit, uninstallOutput) = await wine.RunAsync(exe, ["uninstall"], TimeSpan.FromSeconds(60));
         Assert.True(uninstallExit == 0, $"uninstall exited with {uninstallExit}: {uninstallOutput}");

@@ -79,6 +79,24 @@ public sealed class AgentProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_agent_on_the_same_state_directory_refuses_to_start_and_names_the_first()
+    {
+        // Two agents appending to one journal would send every minute twice (a second `install` on
+        // Windows once started one); the second must refuse before it touches the journal.
+        const string id = "single-agent";
+        using var first = StartAgent(id);
+        await WaitForSpansAsync(id, s => s.Any(x => x.App == "AppAlpha"), "the first agent's span", first);
+        using var second = StartAgent(id);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await second.Process.WaitForExitAsync(deadline.Token);
+        Assert.Equal(3, second.Process.ExitCode);
+        Assert.Contains($"another agent is running with state directory", second.Output);
+        Assert.Contains($"pid {first.Process.Id}", second.Output);
+        Assert.False(first.HasExited);
+        Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task A_journal_torn_mid_record_keeps_everything_before_the_tear_and_says_what_it_dropped()
     {
         const string id = "torn-agent";

@@ -40,7 +40,7 @@ public sealed class X11Desktop : IAsyncDisposable
         await Eventually.Until(
             async () => await TryRunAsync("xprop", ["-root", "_NET_SUPPORTING_WM_CHECK"], desktop.Env),
             output => output.Contains("window id", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(15), "openbox start");
+            TimeSpan.FromSeconds(30), "openbox start");
         return desktop;
     }
 

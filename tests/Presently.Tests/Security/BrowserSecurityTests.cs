@@ -146,7 +146,7 @@ public sealed class BrowserSecurityTests : IAsyncLifetime
         await page.FillAsync("input[name=name]", ServerHost.AdminName);
         await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_server.BaseUri.ToString());
+        await page.WaitForURLAsync(_server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
 
         // The board shows the last span; the live socket then pushes each one in turn.
         await Assertions.Expect(page.Locator(".card .title")).ToHaveTextAsync(XssCorpus[^1]);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
 using Presently.Server.Agents;
 using Presently.Storage;
 using Presently.Tests.Fixtures;
@@ -64,7 +65,7 @@ public sealed class CsrfTests : IAsyncLifetime
         await page.FillAsync("input[name=name]", ServerHost.AdminName);
         await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_server.BaseUri.ToString());
+        await page.WaitForURLAsync(_server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
 
         await page.GotoAsync(evil.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         await page.WaitForURLAsync(u => u.StartsWith(_server.BaseUri.ToString(), StringComparison.Ordinal));

@@ -19,7 +19,7 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
     private nuint _watched;
     private const int FullReadEveryWakes = 30;
     private const int MaxRememberedWindows = 256;
-    private readonly Dictionary<nuint, (string? App, string? Process)> _identities = [];
+    private readonly Dictionary<nuint, (string? App, string? Process, int? Pid)> _identities = [];
 
     private X11ForegroundSensor(SafeDisplayHandle display, bool hasIdle)
     {
@@ -135,12 +135,13 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         if (!_identities.TryGetValue(w, out var identity))
         {
             var (instance, cls) = X11Properties.ReadClass(_display, w, _atoms.WmClass);
-            var process = X11Properties.ReadCardinal(_display, w, _atoms.NetWmPid) is { } pid ? ProcessName(pid) : null;
-            identity = (cls ?? instance ?? process, process);
+            var pid = X11Properties.ReadCardinal(_display, w, _atoms.NetWmPid) is { } p and > 0 and <= int.MaxValue ? (int?)p : null;
+            var process = pid is { } id ? ProcessName((uint)id) : null;
+            identity = (cls ?? instance ?? process, process, pid);
             if (_identities.Count >= MaxRememberedWindows) _identities.Clear();
             _identities[w] = identity;
         }
-        return new ForegroundSample(identity.App, ReadTitle(w), identity.Process, null);
+        return new ForegroundSample(identity.App, ReadTitle(w), identity.Process, null, identity.Pid);
     }
 
     private string? ReadTitle(nuint w) => X11Properties.ReadText(_display, w, _atoms.NetWmName) ?? X11Properties.ReadText(_display, w, _atoms.WmName);
