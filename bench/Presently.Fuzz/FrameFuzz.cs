@@ -58,9 +58,18 @@ public static class FrameFuzz
             if (s.StartMs < 0 || s.EndMs < s.StartMs) return "bad times";
             if (s.EndMs > (now + ProtocolConstants.MaxFutureSkew).ToUnixTimeMilliseconds()) return "future";
             if (!Enum.IsDefined(s.State)) return "state";
-            if (s.App?.Length > ProtocolConstants.MaxAppLength || s.Title?.Length > ProtocolConstants.MaxTitleLength || s.Context?.Length > ProtocolConstants.MaxContextLength) return "too long";
+            if (s.App?.Length > ProtocolConstants.MaxAppLength || s.Title?.Length > ProtocolConstants.MaxTitleLength ) return "too long";
+            if (s.Context is { } c && !ContextKeepsTheRules(c)) return "context";
         }
         return null;
+    }
+
+    private static bool ContextKeepsTheRules(SpanContext c)
+    {
+        var keys = c.Entries.Select(e => e.Key).ToList();
+        return keys.Count <= 8 && keys.Distinct().Count() == keys.Count
+            && keys.All(k => System.Text.RegularExpressions.Regex.IsMatch(k, "^[a-z][a-z0-9_]{0,15}$"))
+            && c.Entries.All(e => e.Value.Length is >= 1 and <= 256);
     }
 
     public static IMessage ValidMessage(Mutator m, DateTimeOffset now)
@@ -73,7 +82,7 @@ public static class FrameFuzz
             2 => new ErrorMessage(ErrorCodes.InvalidSpan, m.RandomText(40), m.Random.Next()),
             _ => new SpanBatch([.. Enumerable.Range(0, 1 + m.Random.Next(5)).Select(i => new SpanRecord(
                 i + 1, i + 1, t + i * 1000, t + i * 1000 + m.Random.Next(5000), SpanState.Active,
-                m.RandomText(30), m.RandomText(80), m.Random.Next(3) == 0 ? m.RandomText(20) : null))]),
+                m.RandomText(30), m.RandomText(80), m.Random.Next(3) == 0 ? SpanContext.Of(("site", "example.org"), ("tab", m.RandomText(20))) : null))]),
         };
     }
 }

@@ -163,7 +163,7 @@ public static partial class IngestFuzz
             spans[i] = new SpanRecord(seq, spanId, start, start + length, private_ ? SpanState.Private : state,
                 private_ && m.Random.Next(2) == 0 ? null : m.RandomText(300),
                 m.Random.Next(3) == 0 ? null : m.RandomText(m.Random.Next(16) == 0 ? 1100 : 200),
-                m.Random.Next(4) == 0 ? m.RandomText(50) : null);
+                m.Random.Next(4) == 0 ? m.RandomContext() : null);
         }
         return new SpanBatch(spans);
     }

@@ -1,3 +1,4 @@
+using Presently.Protocol;
 namespace Presently.Fuzz;
 
 /// <summary>Byte-level mutations of valid inputs: the classic AFL-style set, deterministic for a seed.</summary>
@@ -52,6 +53,17 @@ public sealed class Mutator(int seed)
                 _ => (char)Random.Next(0x20, 0x7f),
             };
         return new string(chars);
+    }
+
+    private static readonly string[] ContextKeyChoices = ["tab", "site", "track", "command", "project", "x_1", "Tab", "", "9a", "a-b", "averyveryverylongkey", "tab"];
+
+    /// <summary>A context as a peer could send it: mostly valid, sometimes too many entries, bad keys, repeated keys, long or empty values.</summary>
+    public SpanContext RandomContext()
+    {
+        var entries = new List<KeyValuePair<string, string>>();
+        for (var n = Random.Next(Random.Next(8) == 0 ? 12 : 4); n > 0; n--)
+            entries.Add(new(ContextKeyChoices[Random.Next(ContextKeyChoices.Length)], RandomText(Random.Next(16) == 0 ? 300 : 40)));
+        return SpanContext.FromWire(entries);
     }
 }
 

@@ -28,18 +28,26 @@ public sealed class AgentRunner
     private readonly ISystemEventSource? _systemEvents;
     private readonly TimeProvider _time;
     private readonly AgentLog _log;
+    private readonly IReadOnlyList<Context.IContextEnricher> _enrichers;
+    private readonly Context.IPresenceSource? _presence;
     private IReadOnlyList<Capability> _eventCapabilities = [];
+    private Context.ContextStage? _context;
     private StatusKey? _lastStatus;
     // When a timed pause ends (agent clock, ms; 0: none), so the sensor thread passes a sample then.
     private long _pauseEndsMs;
 
-    public AgentRunner(AgentSettings settings, IForegroundSensor sensor, ISystemEventSource? systemEvents, TimeProvider time, AgentLog log)
+    /// <param name="enrichers">Null: this platform's, as settings switch them on (ContextEnrichers.For).</param>
+    /// <param name="presence">What can count as present without input (media playing), if anything.</param>
+    public AgentRunner(AgentSettings settings, IForegroundSensor sensor, ISystemEventSource? systemEvents, TimeProvider time, AgentLog log,
+        IReadOnlyList<Context.IContextEnricher>? enrichers = null, Context.IPresenceSource? presence = null)
     {
         _settings = settings;
         _sensor = sensor;
         _systemEvents = systemEvents;
         _time = time;
         _log = log;
+        _enrichers = enrichers ?? Context.ContextEnrichers.For(settings.Context);
+        _presence = presence;
     }
 
     // Read once: an attribute lookup walks reflection metadata, which showed as a seventh of the
@@ -47,11 +55,13 @@ public sealed class AgentRunner
     public static string Version { get; } =
         typeof(AgentRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    private readonly record struct StatusKey(ConnectionState Connection, string? LastError, bool Paused, DateTimeOffset? PausedUntil, long Dropped, bool Backlog);
+    private readonly record struct StatusKey(ConnectionState Connection, string? LastError, bool Paused, DateTimeOffset? PausedUntil, long Dropped, bool Backlog, int Enrichers);
 
     private abstract record Input;
     private sealed record SampleInput(ForegroundSample Sample, Instant At, long SeenThroughMs) : Input;
     private sealed record SystemInput(SystemEvent Event, Instant At) : Input;
+    /// <summary>Look again at what is inside the app in front (a terminal's program, the track playing), without a new sample.</summary>
+    private sealed record ContextInput(Instant At) : Input;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -66,6 +76,7 @@ public sealed class AgentRunner
         var builder = new SpanBuilder(clock, new SequenceSource(_time, journal.LastSeq),
             new SpanBuilderOptions(_settings.IdleThreshold, _settings.CheckpointInterval, _settings.SleepGap));
         var privacy = new PrivacyFilter(_settings.Privacy);
+        var context = _context = new Context.ContextStage(_enrichers, privacy, _settings.Context, _time, _log, _presence);
         var pause = new PauseControl(_settings.StateDirectory);
         var hello = new Hello(ProtocolConstants.Version, agentId, Version, Truncate(Environment.MachineName, 255),
             Truncate(RuntimeInformation.OSDescription, 128), [.. _sensor.Capabilities], 0);
@@ -82,6 +93,10 @@ public sealed class AgentRunner
             : !_settings.WatchSystemEvents ? [Capability.No("lock", "switched off (WatchSystemEvents)"), Capability.No("sleep", "switched off (WatchSystemEvents); a sleep shows as a gap between samples")]
             : _systemEvents.Explain(eventsStarted);
 
+        void LookAgain() => inputs.Writer.TryWrite(new ContextInput(clock.Stamp(_settings.SleepGap)));
+        using var refresh = _time.CreateTimer(_ => LookAgain(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (_presence is not null) _presence.Changed += LookAgain;
+
         using var uplinkStop = new CancellationTokenSource();
         var uplinkTask = uplink.RunAsync(uplinkStop.Token);
         var asleep = false;
@@ -94,9 +109,13 @@ public sealed class AgentRunner
             var wasPaused = false;
             void Observe(ForegroundSample sample, Instant at, long seenThrough, (bool Paused, DateTimeOffset? Until) paused)
             {
+                // Enrichers run here, on the pipeline's thread: however long they take, the sensor keeps looking.
+                sample = paused.Paused || locked ? sample : context.Enrich(sample);
                 var seen = privacy.Apply(sample);
                 SpanState? forced = paused.Paused ? SpanState.Paused : locked ? SpanState.Idle : seen.Excluded ? SpanState.Private : null;
-                Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced), at, seenThrough));
+                Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced, seen.Context), at, seenThrough));
+                // Context that changes inside the same window (a terminal's program) is looked at again soon.
+                refresh.Change(context.NeedsRefresh(sample) ? _settings.Context.RefreshInterval : Timeout.InfiniteTimeSpan, _settings.Context.RefreshInterval);
             }
 
             await foreach (var input in inputs.Reader.ReadAllAsync(ct))
@@ -122,6 +141,10 @@ public sealed class AgentRunner
                         // Unlocking took input, so the person is there.
                         if (lastSample is not null && !asleep) Observe(locked ? lastSample : lastSample with { Idle = TimeSpan.Zero }, at, 0, paused);
                         break;
+                    case ContextInput { At: var at } when !asleep && lastSample is not null:
+                        // The last sample's idle time stands: a real sample reports idle changes.
+                        Observe(lastSample, at, 0, paused);
+                        break;
                     case SampleInput { Sample: var sample, At: var at, SeenThroughMs: var seenThrough } when !asleep:
                         // A pause is seen at the next sample (a heartbeat at most later) but began when
                         // `pause` wrote its file: the paused span starts there (the builder never goes
@@ -142,6 +165,7 @@ public sealed class AgentRunner
         {
         }
 
+        if (_presence is not null) _presence.Changed -= LookAgain;
         await sensorStop.CancelAsync();
         if (!asleep) Journal(journal, builder.Close());
         if (!await uplink.FlushAsync(TimeSpan.FromSeconds(3)))
@@ -216,7 +240,7 @@ public sealed class AgentRunner
         // this runs for every sample the pipeline takes.
         var connection = uplink.Status.State;
         var significant = new StatusKey(connection, uplink.Status.LastError, pause.Paused, pause.Until, journal.DroppedRecords,
-            connection != ConnectionState.Connected && journal.LastSeq > journal.AckedSeq);
+            connection != ConnectionState.Connected && journal.LastSeq > journal.AckedSeq, _context?.Version ?? 0);
         if (!force && significant == _lastStatus) return false;
         try
         {
@@ -236,6 +260,7 @@ public sealed class AgentRunner
                 OldestUnsent = oldest is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(oldest.StartMs),
                 Sensor = $"{_sensor.Name} ({string.Join(", ", _sensor.Capabilities)})" + (_systemEvents is not null && _settings.WatchSystemEvents ? $", {_systemEvents.Name}" : ""),
                 Capabilities = [.. _sensor.Explain().Concat(_eventCapabilities).Select(c => c.ToString())],
+                Enrichers = _context?.Describe() ?? [],
                 Paused = pause.Paused,
                 PausedUntil = pause.Until,
                 ClockOffsetMs = Interlocked.Read(ref uplink.Status.ClockOffsetMs),

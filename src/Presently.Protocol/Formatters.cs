@@ -265,8 +265,6 @@ internal sealed class BatchFormatter : ArrayFormatter<SpanBatch>
 /// <summary>The hot path (every record of every batch and journal segment): read field by field, without boxing.</summary>
 internal sealed class RecordFormatter : IMessagePackFormatter<SpanRecord?>
 {
-    private const int Fields = 8;
-
     public void Serialize(ref MessagePackWriter writer, SpanRecord? v, MessagePackSerializerOptions options)
     {
         if (v is null)
@@ -274,7 +272,9 @@ internal sealed class RecordFormatter : IMessagePackFormatter<SpanRecord?>
             writer.WriteNil();
             return;
         }
-        writer.WriteArrayHeader(Fields);
+        // Without a context a record is the 8 fields it always was (byte for byte); with one, field 8
+        // is added, which servers from before skip.
+        writer.WriteArrayHeader(v.Context is null ? 8 : 9);
         writer.Write(v.Seq);
         writer.Write(v.SpanId);
         writer.Write(v.StartMs);
@@ -282,7 +282,16 @@ internal sealed class RecordFormatter : IMessagePackFormatter<SpanRecord?>
         writer.Write((byte)v.State);
         writer.Write(v.App);
         writer.Write(v.Title);
-        writer.Write(v.Context);
+        writer.WriteNil(); // field 7, the old opaque context string
+        if (v.Context is { } context)
+        {
+            writer.WriteMapHeader(context.Count);
+            foreach (var (key, value) in context.Entries)
+            {
+                writer.Write(key);
+                writer.Write(value);
+            }
+        }
     }
 
     public SpanRecord? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -294,7 +303,8 @@ internal sealed class RecordFormatter : IMessagePackFormatter<SpanRecord?>
             var count = reader.ReadArrayHeader();
             long seq = 0, spanId = 0, start = 0, end = 0;
             var state = SpanState.Active;
-            string? app = null, title = null, context = null;
+            string? app = null, title = null, legacy = null;
+            SpanContext? context = null;
             for (var i = 0; i < count; i++)
             {
                 switch (i)
@@ -307,16 +317,38 @@ internal sealed class RecordFormatter : IMessagePackFormatter<SpanRecord?>
                     case 4: state = (SpanState)reader.ReadByte(); break;
                     case 5: app = reader.ReadString(); break;
                     case 6: title = reader.ReadString(); break;
-                    case 7: context = reader.ReadString(); break;
+                    case 7: legacy = reader.ReadString(); break;
+                    case 8: context = ReadContext(ref reader); break;
                     default: reader.Skip(); break;
                 }
             }
+            if (context is null && legacy is not null) context = SpanContext.FromWire([new("text", legacy)]);
             return new SpanRecord(seq, spanId, start, end, state, app, title, context);
         }
         finally
         {
             reader.Depth--;
         }
+    }
+
+    /// <summary>
+    /// The map as sent, nothing dropped or fixed: the server's validator refuses a context that breaks
+    /// a rule. Only the count is bounded here (the frame already bounds the bytes), so that a forged
+    /// header cannot make the reader allocate for millions of entries.
+    /// </summary>
+    private static SpanContext? ReadContext(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil()) return null;
+        var count = reader.ReadMapHeader();
+        if (count > ProtocolConstants.MaxFrameBytes / 2) throw new MessagePackSerializationException($"context map of {count} entries");
+        var entries = new List<KeyValuePair<string, string>>(Math.Min(count, SpanContext.MaxEntries + 1));
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString() ?? throw new MessagePackSerializationException("context key is nil");
+            var value = reader.ReadString() ?? throw new MessagePackSerializationException("context value is nil");
+            entries.Add(new(key, value));
+        }
+        return SpanContext.FromWire(entries);
     }
 }
 

@@ -57,6 +57,8 @@ public sealed record SpanBatch([property: Key(0)] SpanRecord[] Spans) : IMessage
 /// <summary>
 /// One version of one span. A span (agent, <see cref="SpanId"/>) is sent again with a later
 /// <see cref="EndMs"/> while it is open; the server keeps the latest version, so resending is harmless.
+/// <see cref="Context"/> is field 8, a map; field 7 was an opaque string no agent filled and is
+/// written as nil (read into the <c>text</c> key if a peer sends one). See docs/protocol.md.
 /// </summary>
 [MessagePackObject]
 public sealed record SpanRecord(
@@ -67,7 +69,7 @@ public sealed record SpanRecord(
     [property: Key(4)] SpanState State,
     [property: Key(5)] string? App,
     [property: Key(6)] string? Title,
-    [property: Key(7)] string? Context);
+    [property: Key(8)] SpanContext? Context = null);
 
 public enum SpanState : byte
 {

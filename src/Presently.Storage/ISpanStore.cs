@@ -28,8 +28,8 @@ public interface ISpanStore : IAsyncDisposable
 
     Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default);
 
-    /// <summary>Active spans overlapping [from, to), with their owners.</summary>
-    Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
+    /// <summary>Active spans overlapping [from, to), with their owners; with their context only when <paramref name="withContext"/> (a report grouped by a context key).</summary>
+    Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default);
 
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
 }

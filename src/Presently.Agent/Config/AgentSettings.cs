@@ -51,6 +51,9 @@ public sealed class AgentSettings
 
     public Privacy.PrivacySettings Privacy { get; set; } = new();
 
+    /// <summary>What the agent looks for inside apps (tab, track, terminal program, project), and how long it may take.</summary>
+    public Context.ContextSettings Context { get; set; } = new();
+
     public string StateDirectory { get; set; } = DefaultStateDirectory();
 
     public bool Verbose { get; set; }

@@ -90,8 +90,13 @@ public static class AgentSettingsLoader
             throw new ConfigException($"JournalMaxBytes {s.JournalMaxBytes} must be between 1 MiB and 100 GiB");
         if (s.SleepGap < TimeSpan.FromSeconds(2) || s.SleepGap > TimeSpan.FromHours(1) || s.SleepGap <= s.PollInterval)
             throw new ConfigException($"SleepGap {s.SleepGap} must be between 2 seconds and 1 hour, and longer than PollInterval");
-        if (s.Privacy.ExcludeApps.Count > 1000 || s.Privacy.RedactTitles.Count > 1000)
-            throw new ConfigException("at most 1000 ExcludeApps entries and 1000 RedactTitles rules");
+        if (s.Privacy.ExcludeApps.Count > 1000 || s.Privacy.RedactTitles.Count > 1000 || s.Privacy.NeverIntrospect.Count > 1000
+            || s.Privacy.RedactContext.Count > 1000 || s.Privacy.DropContext.Count > 100)
+            throw new ConfigException("at most 1000 entries each in ExcludeApps, NeverIntrospect, RedactTitles and RedactContext, and 100 in DropContext");
+        if (s.Context.Budget < TimeSpan.FromMilliseconds(10) || s.Context.Budget > TimeSpan.FromSeconds(5))
+            throw new ConfigException($"Context.Budget {s.Context.Budget} must be between 10 ms and 5 seconds");
+        if (s.Context.RefreshInterval < TimeSpan.FromMilliseconds(200) || s.Context.RefreshInterval > TimeSpan.FromMinutes(10))
+            throw new ConfigException($"Context.RefreshInterval {s.Context.RefreshInterval} must be between 200 ms and 10 minutes");
         _ = new Privacy.PrivacyFilter(s.Privacy); // compiles every rule, or says which one is wrong
         if (s.AgentId is not null && !ProtocolConstants.IsValidAgentId(s.AgentId))
             throw new ConfigException("AgentId must be 1-128 characters of A-Z a-z 0-9 _ -");

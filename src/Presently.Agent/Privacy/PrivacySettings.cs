@@ -12,8 +12,29 @@ public sealed class PrivacySettings
     /// <summary>Regex → replacement rules applied to every title, in order.</summary>
     public List<RedactionRule> RedactTitles { get; set; } = [];
 
-    /// <summary>False sends no titles at all, only app names.</summary>
+    /// <summary>False sends no titles at all, only app names (and no context: it repeats what titles show).</summary>
     public bool SendTitles { get; set; } = true;
+
+    /// <summary>
+    /// Apps that are never looked into: their time counts under the app's name, with no title and no
+    /// context, and no enricher runs for them. Entries match like <see cref="ExcludeApps"/>.
+    /// </summary>
+    public List<string> NeverIntrospect { get; set; } = [];
+
+    /// <summary>Context keys never sent (e.g. "site", "track"); their enrichers' findings stay on this computer.</summary>
+    public List<string> DropContext { get; set; } = [];
+
+    /// <summary>Regex → replacement rules for context values, per key ("*": every key). <see cref="RedactTitles"/> apply to every value too.</summary>
+    public List<ContextRedactionRule> RedactContext { get; set; } = [];
+}
+
+public sealed class ContextRedactionRule
+{
+    public string Key { get; set; } = "*";
+
+    public string Pattern { get; set; } = "";
+
+    public string Replacement { get; set; } = "…";
 }
 
 public sealed class RedactionRule

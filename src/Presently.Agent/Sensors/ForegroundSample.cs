@@ -3,9 +3,10 @@ namespace Presently.Agent.Sensors;
 /// <summary>
 /// What is in front right now. <see cref="Idle"/> is the time since the last keyboard or pointer
 /// input, or null when the platform cannot tell. <see cref="Pid"/> is the front window's process
-/// where the platform says (the terminal enricher walks down from it).
+/// where the platform says (the terminal enricher walks down from it). <see cref="Context"/> is what
+/// the enrichers found inside the app (sensors leave it null).
 /// </summary>
-public sealed record ForegroundSample(string? App, string? Title, string? Process, TimeSpan? Idle, int? Pid = null);
+public sealed record ForegroundSample(string? App, string? Title, string? Process, TimeSpan? Idle, int? Pid = null, Presently.Protocol.SpanContext? Context = null);
 
 /// <summary>One per platform: reports the foreground window whenever it may have changed, and at least every poll interval.</summary>
 public interface IForegroundSensor : IDisposable

@@ -12,14 +12,14 @@ public sealed record SpanBuilderOptions(TimeSpan IdleThreshold, TimeSpan Checkpo
 }
 
 /// <summary>
-/// What the privacy filter lets through: the app and title (null when excluded or redacted away),
-/// input idle time, and a state that overrides activity (paused, private, locked).
+/// What the privacy filter lets through: the app, title and context (null when excluded or redacted
+/// away), input idle time, and a state that overrides activity (paused, private, locked).
 /// </summary>
-public sealed record Observation(string? App, string? Title, TimeSpan? Idle, SpanState? Forced = null);
+public sealed record Observation(string? App, string? Title, TimeSpan? Idle, SpanState? Forced = null, SpanContext? Context = null);
 
 /// <summary>
-/// Turns observations into span records. A new span starts when the app, the title or the state
-/// changes; the open span is re-sent (checkpointed) with a later end every checkpoint interval.
+/// Turns observations into span records. A new span starts when the app, the title, the context
+/// (a new track, another tab) or the state changes; the open span is re-sent (checkpointed) with a later end every checkpoint interval.
 /// Idle begins at the last input, not when the threshold passed: the active span is cut back to it.
 /// </summary>
 public sealed class SpanBuilder
@@ -68,23 +68,24 @@ public sealed class SpanBuilder
         var hidden = state is SpanState.Private or SpanState.Paused;
         var app = hidden ? null : Truncate(o.App, ProtocolConstants.MaxAppLength);
         var title = hidden ? null : Truncate(o.Title, ProtocolConstants.MaxTitleLength);
+        var context = hidden ? null : o.Context;
 
         if (_open is null)
         {
             // A new span never reaches back over the one closed before it.
             var start = idleByInput ? Math.Max(lastInput, _closedThroughMs) : now;
-            records.Add(Start(new OpenSpan(0, Math.Min(start, now), state, idleByInput, app, title), now));
+            records.Add(Start(new OpenSpan(0, Math.Min(start, now), state, idleByInput, app, title, context), now));
             return records;
         }
 
-        var changed = _open.State != state || (state == SpanState.Active && (_open.App != app || _open.Title != title));
+        var changed = _open.State != state || (state == SpanState.Active && (_open.App != app || _open.Title != title || _open.Context != context));
         if (changed)
         {
             // Going idle, the boundary is the last input; coming back, it is the input that woke
             // us, which also happened at lastInput. Never before the open span began.
             var boundary = _open.IdleByInput != idleByInput ? Math.Clamp(lastInput, _open.StartMs, now) : now;
             records.Add(Record(_open, boundary));
-            records.Add(Start(new OpenSpan(0, boundary, state, idleByInput, app, title), boundary));
+            records.Add(Start(new OpenSpan(0, boundary, state, idleByInput, app, title, context), boundary));
             return records;
         }
 
@@ -113,11 +114,11 @@ public sealed class SpanBuilder
         var id = _seq.Next();
         _open = span with { Id = id };
         _lastEmitMs = emitMs;
-        return new SpanRecord(id, id, span.StartMs, span.StartMs, span.State, span.App, span.Title, null);
+        return new SpanRecord(id, id, span.StartMs, span.StartMs, span.State, span.App, span.Title, span.Context);
     }
 
     private SpanRecord Record(OpenSpan span, long endMs) =>
-        new(_seq.Next(), span.Id, span.StartMs, Math.Max(endMs, span.StartMs), span.State, span.App, span.Title, null);
+        new(_seq.Next(), span.Id, span.StartMs, Math.Max(endMs, span.StartMs), span.State, span.App, span.Title, span.Context);
 
     private static string? Truncate(string? s, int max)
     {
@@ -126,5 +127,5 @@ public sealed class SpanBuilder
         return char.IsHighSurrogate(s[max - 1]) ? s[..(max - 1)] : s[..max];
     }
 
-    private sealed record OpenSpan(long Id, long StartMs, SpanState State, bool IdleByInput, string? App, string? Title);
+    private sealed record OpenSpan(long Id, long StartMs, SpanState State, bool IdleByInput, string? App, string? Title, SpanContext? Context);
 }

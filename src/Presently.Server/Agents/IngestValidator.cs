@@ -86,9 +86,9 @@ public static class IngestValidator
         if (!Enum.IsDefined(s.State)) return new(ErrorCodes.InvalidSpan, $"span {s.SpanId} has unknown state {(int)s.State}");
         if (s.App?.Length > ProtocolConstants.MaxAppLength) return new(ErrorCodes.InvalidSpan, $"app name longer than {ProtocolConstants.MaxAppLength}");
         if (s.Title?.Length > ProtocolConstants.MaxTitleLength) return new(ErrorCodes.InvalidSpan, $"title longer than {ProtocolConstants.MaxTitleLength}");
-        if (s.Context?.Length > ProtocolConstants.MaxContextLength) return new(ErrorCodes.InvalidSpan, $"context longer than {ProtocolConstants.MaxContextLength}");
+        if (s.Context?.Validate() is { } contextError) return new(ErrorCodes.InvalidSpan, $"span {s.SpanId}: {contextError}");
         // Private and paused time must carry nothing about what was on screen.
-        if (s.State is SpanState.Private or SpanState.Paused && (s.App ?? s.Title ?? s.Context) is not null)
+        if (s.State is SpanState.Private or SpanState.Paused && (s.App is not null || s.Title is not null || s.Context is not null))
             return new(ErrorCodes.InvalidSpan, $"span {s.SpanId} is {s.State.ToString().ToLowerInvariant()} but names an app or title");
         return Verdict.Accept;
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using Presently.Protocol;
 using Presently.Server.Auth;
 using Presently.Server.Live;
 using static Presently.Server.Html.Html;
@@ -49,6 +50,24 @@ public sealed class BoardRenderer
         return $""" <span class="skew" title="This computer's clock is off; its times are corrected by the server.">{E(text)}</span>""";
     }
 
+    /// <summary>
+    /// A context in one line, most telling first: "github.com · Pull requests", "$ vim notes.md",
+    /// "♪ Artist — Track (paused)", "presently · Program.cs"; other keys as "key: value".
+    /// </summary>
+    public static string ContextText(SpanContext c)
+    {
+        var parts = new List<string>();
+        if (c[ContextKeys.Command] is { } command) parts.Add("$ " + command);
+        if (c[ContextKeys.Track] is { } track)
+            parts.Add("♪ " + (c[ContextKeys.Artist] is { } artist ? $"{artist} — {track}" : track) + (c[ContextKeys.Playback] == "paused" ? " (paused)" : ""));
+        foreach (var key in (ReadOnlySpan<string>)[ContextKeys.Site, ContextKeys.Tab, ContextKeys.Project, ContextKeys.File])
+            if (c[key] is { } value) parts.Add(value);
+        var shown = new HashSet<string> { ContextKeys.Command, ContextKeys.Track, ContextKeys.Artist, ContextKeys.Playback, ContextKeys.Player, ContextKeys.Site, ContextKeys.Tab, ContextKeys.Project, ContextKeys.File };
+        foreach (var (key, value) in c.Entries)
+            if (!shown.Contains(key)) parts.Add($"{key}: {value}");
+        return string.Join(" · ", parts);
+    }
+
     public string RenderCard(AgentLiveView a, string? oob, Detail detail)
     {
         var now = _time.GetUtcNow();
@@ -58,13 +77,17 @@ public sealed class BoardRenderer
         var showApp = full && status is CardStatus.Active or CardStatus.Idle or CardStatus.Offline;
         var app = showApp && (a.Connected || span is not null) ? span?.App : null;
         var title = showApp ? span?.Title : null;
+        var context = showApp && span?.Context is { } c ? ContextText(c) : null;
         var appText = app is not null ? E(app) : status switch { CardStatus.Private => "Private", CardStatus.Paused => "Paused", _ => "—" };
         var since = full ? a.Since : a.StatusSince;
         return $"""
             <article class="card {status.Name()}" id="{E(CardId(a.AgentId))}"{(oob is null ? "" : $" hx-swap-oob=\"{oob}\"")} data-agent="{E(a.AgentId)}">
               <header><strong class="person">{E(a.Person)}</strong> <span class="host">{E(a.Name ?? a.Host)}</span></header>
               <div class="app">{appText}</div>
-              <div class="title">{E(title)}</div>
+              <div class="title">{E(title)}</div>{(context is null ? "" : $"""
+
+              <div class="context">{E(context)}</div>
+""")}
               <footer><span class="status">{status.Name()}</span> <span class="since" data-since="{Num(since.ToUnixTimeMilliseconds())}">for {E(Duration(now - since))}</span>{(full ? Skew(a.ClockOffsetMs) : "")}</footer>
             </article>
             """;

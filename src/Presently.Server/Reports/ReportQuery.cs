@@ -34,7 +34,7 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
         foreach (var part in (string.IsNullOrWhiteSpace(groupBy) ? "person,app" : groupBy).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!Enum.TryParse<ReportDimension>(part, ignoreCase: true, out var d) || !Enum.IsDefined(d) || int.TryParse(part, out _))
-                return (null, $"unknown groupBy '{Truncate(part)}'; use person, agent, host, app, day");
+                return (null, $"unknown groupBy '{Truncate(part)}'; use {ReportDimensions.Names}");
             if (dims.Contains(d)) return (null, $"groupBy names '{part}' twice");
             dims.Add(d);
         }

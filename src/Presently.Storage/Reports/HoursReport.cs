@@ -1,3 +1,5 @@
+using Presently.Protocol;
+
 namespace Presently.Storage.Reports;
 
 public enum ReportDimension
@@ -7,6 +9,37 @@ public enum ReportDimension
     Host,
     App,
     Day,
+    // One per context key (Presently.Protocol.ContextKeys): spans without that key group under "(none)".
+    Site,
+    Tab,
+    Project,
+    File,
+    Command,
+    Track,
+    Artist,
+    Player,
+}
+
+public static class ReportDimensions
+{
+    /// <summary>The context key a dimension groups by, or null for person, agent, host, app and day.</summary>
+    public static string? ContextKey(ReportDimension d) => d switch
+    {
+        ReportDimension.Site => ContextKeys.Site,
+        ReportDimension.Tab => ContextKeys.Tab,
+        ReportDimension.Project => ContextKeys.Project,
+        ReportDimension.File => ContextKeys.File,
+        ReportDimension.Command => ContextKeys.Command,
+        ReportDimension.Track => ContextKeys.Track,
+        ReportDimension.Artist => ContextKeys.Artist,
+        ReportDimension.Player => ContextKeys.Player,
+        _ => null,
+    };
+
+    public static bool IsContext(ReportDimension d) => ContextKey(d) is not null;
+
+    /// <summary>The names groupBy accepts, for error messages and documentation.</summary>
+    public static string Names => string.Join(", ", Enum.GetValues<ReportDimension>().Select(d => d.ToString().ToLowerInvariant()));
 }
 
 /// <summary>One group of the report: its key values in the order asked for, and its time.</summary>
@@ -37,6 +70,9 @@ public sealed record ReportResult(
 public static class HoursReport
 {
     public const string UnknownApp = "(unknown)";
+
+    /// <summary>The group of spans that lack the context key a report groups by.</summary>
+    public const string NoContext = "(none)";
 
     /// <summary>The key of the row that holds the groups beyond a report's row limit.</summary>
     public const string Other = "(other)";
@@ -121,6 +157,7 @@ public static class HoursReport
                 ReportDimension.Host => s.Host,
                 ReportDimension.App => s.App ?? UnknownApp,
                 ReportDimension.Day => day!,
+                var d when ReportDimensions.ContextKey(d) is { } contextKey => s.Context?[contextKey] ?? NoContext,
                 _ => throw new ArgumentOutOfRangeException(nameof(groupBy)),
             };
         }

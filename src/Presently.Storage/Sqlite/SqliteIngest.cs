@@ -105,7 +105,7 @@ internal sealed class SqliteIngest : IAsyncDisposable
                 overQuota = true;
                 continue;
             }
-            var (app, title, context) = (s.App, s.Title, s.Context);
+            var (app, title, context) = (s.App, s.Title, s.Context?.ToJson());
             var bytes = SpanSize.Of(app, title, context);
             var freed = oldUse == use ? existing!.Value.Bytes : 0;
             if (use.Bytes - freed + bytes > _limits.DailyQuotaBytes)

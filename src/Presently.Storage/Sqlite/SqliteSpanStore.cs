@@ -175,12 +175,12 @@ public sealed class SqliteSpanStore : ISpanStore
         return result;
     }
 
-    public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default)
     {
         await using var conn = await OpenReaderAsync(ct);
         await using var cmd = conn.CreateCommand();
-        cmd.CommandText = """
-            SELECT p.name, a.id, a.host, s.app, s.start_ms, s.end_ms
+        cmd.CommandText = $"""
+            SELECT p.name, a.id, a.host, s.app, s.start_ms, s.end_ms, {(withContext ? "s.context" : "NULL")}
             FROM spans s
             JOIN agents a ON a.key = s.agent_key
             JOIN persons p ON p.id = a.person_id
@@ -194,7 +194,8 @@ public sealed class SqliteSpanStore : ISpanStore
         while (await r.ReadAsync(ct))
         {
             result.Add(new ReportSpan(r.GetString(0), r.GetString(1), r.GetString(2),
-                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.GetInt64(5),
+                r.IsDBNull(6) ? null : SpanContext.FromJson(r.GetString(6))));
         }
         return result;
     }
@@ -232,7 +233,7 @@ public sealed class SqliteSpanStore : ISpanStore
         (SpanState)r.GetInt32(o + 4),
         r.IsDBNull(o + 5) ? null : r.GetString(o + 5),
         r.IsDBNull(o + 6) ? null : r.GetString(o + 6),
-        r.IsDBNull(o + 7) ? null : r.GetString(o + 7));
+        r.IsDBNull(o + 7) ? null : SpanContext.FromJson(r.GetString(o + 7)));
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken ct)
     {

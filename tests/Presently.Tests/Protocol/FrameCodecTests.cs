@@ -10,7 +10,7 @@ public class FrameCodecTests
         new Hello(1, "agent-1", "1.2.3", "host", "Linux 6.1", ["x11", "idle"], 1_795_000_000_123),
         new Welcome(1_795_000_000_456, 42, new AgentPolicy(65536, 500, 5000)),
         new SpanBatch([
-            new SpanRecord(7, 3, 1_000, 2_000, SpanState.Active, "XTerm", "vim — ~/src ✓", "context"),
+            new SpanRecord(7, 3, 1_000, 2_000, SpanState.Active, "XTerm", "vim — ~/src ✓", SpanContext.Of((ContextKeys.Command, "vim notes.md"), (ContextKeys.Project, "src ✓"))),
             new SpanRecord(8, 4, 2_000, 2_000, SpanState.Private, null, null, null),
         ]),
         new Ack(99),
@@ -91,7 +91,9 @@ public class FrameCodecTests
     public void A_full_batch_of_maximal_spans_fits_the_agent_byte_budget()
     {
         var title = new string('é', ProtocolConstants.MaxTitleLength);
-        var spans = Enumerable.Range(1, 8).Select(i => new SpanRecord(i, i, 0, 1, SpanState.Active, new string('a', 256), title, title)).ToArray();
+        var context = SpanContext.From(Enumerable.Range(0, SpanContext.MaxEntries).Select(k => new KeyValuePair<string, string?>($"key_{k}_padded_to", new string('é', SpanContext.MaxValueLength))));
+        Assert.Equal(SpanContext.MaxEntries, context!.Count);
+        var spans = Enumerable.Range(1, 4).Select(i => new SpanRecord(i, i, 0, 1, SpanState.Active, new string('a', 256), title, context)).ToArray();
         Assert.True(FrameCodec.Encode(new SpanBatch(spans)).Length < ProtocolConstants.MaxFrameBytes);
     }
 }

@@ -18,7 +18,7 @@ public class ProtocolFormatterTests
         new Hello(1, "a", "v", "h", "o", [], -1),
         new Welcome(0, long.MaxValue, new AgentPolicy(int.MaxValue, 0, -5)),
         new SpanBatch([]),
-        new SpanBatch([new SpanRecord(long.MinValue, 0, -1, 1L << 40, SpanState.Paused, "", new string('t', 300), "{}")]),
+        new SpanBatch([new SpanRecord(long.MinValue, 0, -1, 1L << 40, SpanState.Paused, "", new string('t', 300), SpanContext.Of(("tab", new string('t', 256))))]),
         new ErrorMessage("", "", 0),
     ];
 
@@ -26,6 +26,9 @@ public class ProtocolFormatterTests
     [MemberData(nameof(Messages))]
     public void Writes_the_same_bytes_as_the_dynamic_resolver(IMessage message)
     {
+        // Span records gained a context map the attribute-driven formatters cannot write (it is field 8, and
+        // present only when there is a context): their bytes are pinned by FormatterTests instead.
+        if (message is SpanBatch) return;
         var expected = MessagePackSerializer.Serialize(message, Dynamic);
         Assert.Equal(expected, MessagePackSerializer.Serialize(message, Ours));
         var back = MessagePackSerializer.Deserialize<IMessage>(expected, Ours);
@@ -39,7 +42,6 @@ public class ProtocolFormatterTests
         byte[][] frames =
         [
             [0x92, 0x03, 0x90],
-            MessagePackSerializer.Serialize(new object?[] { 2, new object?[] { new object?[] { new object?[] { 1, 2, 3, 4, 0, "app", null, null, "x", 9 } } } }, Dynamic),
             [0x92, 0x09, 0x91, 0x01],
             [0xc0],
         ];

@@ -23,11 +23,11 @@ public sealed class ReportAbuseTests
         public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default) => inner.GetQuotaUseAsync(since, atLeastBytes, atLeastSpans, ct);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
-        public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+        public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default)
         {
             Interlocked.Increment(ref Started);
             await Release.Task.WaitAsync(ct);
-            return await inner.GetActiveSpansAsync(from, to, ct);
+            return await inner.GetActiveSpansAsync(from, to, withContext, ct);
         }
     }
 
