@@ -121,6 +121,12 @@ public sealed class AgentRunner
             await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             {
                 var paused = pause.State(_time.GetUtcNow());
+                // A pause is seen at the next input (a heartbeat at most later) but began when `pause`
+                // wrote its file: the paused span starts there (the builder never goes back before what
+                // it already recorded).
+                Instant PauseBegan(Instant at) =>
+                    paused.Paused && !wasPaused && lastSample is not null && pause.PausedSince is { } since
+                        ? new Instant(Math.Min(at.Ms, since.ToUnixTimeMilliseconds()), at.AfterJump) : at;
                 Volatile.Write(ref _pauseEndsMs, paused.Until?.ToUnixTimeMilliseconds() ?? 0);
                 switch (input)
                 {
@@ -143,14 +149,10 @@ public sealed class AgentRunner
                         break;
                     case ContextInput { At: var at } when !asleep && lastSample is not null:
                         // The last sample's idle time stands: a real sample reports idle changes.
-                        Observe(lastSample, at, 0, paused);
+                        Observe(lastSample, PauseBegan(at), 0, paused);
                         break;
                     case SampleInput { Sample: var sample, At: var at, SeenThroughMs: var seenThrough } when !asleep:
-                        // A pause is seen at the next sample (a heartbeat at most later) but began when
-                        // `pause` wrote its file: the paused span starts there (the builder never goes
-                        // back before what it already recorded).
-                        if (paused.Paused && !wasPaused && lastSample is not null && pause.PausedSince is { } since)
-                            at = new Instant(Math.Min(at.Ms, since.ToUnixTimeMilliseconds()), at.AfterJump);
+                        at = PauseBegan(at);
                         lastSample = sample;
                         Observe(sample, at, seenThrough, paused);
                         break;

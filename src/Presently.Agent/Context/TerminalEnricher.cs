@@ -57,13 +57,17 @@ public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "t
     }
 
     /// <summary>What runs in front on <paramref name="pid"/>'s terminal: pid itself if it is no shell, else its foreground job; null at a prompt.</summary>
-    private Process? InFront(int pid)
+    private Process? InFront(int pid, int depth = 0)
     {
-        if (Stat(pid) is not { } p) return null;
+        if (depth > 8 || Stat(pid) is not { } p) return null;
         if (!Shells.Contains(p.Comm)) return p;
-        // The shell's own group in front: it waits at its prompt.
-        if (p.ForegroundGroup <= 0 || p.ForegroundGroup == p.Group) return null;
-        return Stat(p.ForegroundGroup);
+        if (p.ForegroundGroup > 0 && p.ForegroundGroup != p.Group) return Stat(p.ForegroundGroup) is { } job ? InFront(job.Pid, depth + 1) ?? job : null;
+        // The shell's own group is in front: an interactive shell waits at its prompt, but a shell
+        // without job control (`sh -c "vim x"`, as tmux starts a pane's command) runs its program in
+        // its own group, as a child.
+        foreach (var child in Children(pid))
+            if (Stat(child) is { } c && c.Group == p.Group) return InFront(child, depth + 1);
+        return null;
     }
 
     private string? Command(Process p)

@@ -59,6 +59,26 @@ public class TitleEnricherTests
         Assert.Equal((project, file), EditorEnricher.FromJetBrains(title));
 
     [Fact]
+    public void A_64_KB_title_gives_a_bounded_context()
+    {
+        var huge = string.Concat(Enumerable.Repeat("word - ", 64 * 1024 / 7));
+        foreach (var (enricher, sample) in new (IContextEnricher, ForegroundSample)[]
+        {
+            (new BrowserEnricher(), new ForegroundSample("chromium", huge + " - Chromium", "chromium", null)),
+            (new EditorEnricher(), new ForegroundSample("code", huge + " - Visual Studio Code", "code", null)),
+            (new EditorEnricher(), new ForegroundSample("jetbrains-rider", huge + " – " + huge, "rider", null)),
+        })
+        {
+            var facts = new ContextFacts();
+            enricher.Enrich(sample, facts, CancellationToken.None);
+            var context = facts.ToContext();
+            Assert.NotNull(context);
+            Assert.All(context.Entries, e => Assert.True(e.Value.Length <= SpanContext.MaxValueLength));
+            Assert.Null(context.Validate());
+        }
+    }
+
+    [Fact]
     public void The_editor_enricher_knows_jetbrains_by_prefix_and_code_by_name()
     {
         var enricher = new EditorEnricher();

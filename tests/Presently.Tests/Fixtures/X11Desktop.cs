@@ -45,9 +45,10 @@ public sealed class X11Desktop : IAsyncDisposable
     }
 
     /// <summary>Opens an xterm with the given WM_CLASS class and title; returns its window id once mapped.</summary>
-    public async Task<string> OpenTerminalAsync(string wmClass, string title)
+    /// <param name="command">What the terminal runs: by default `sleep 3600`.</param>
+    public async Task<string> OpenTerminalAsync(string wmClass, string title, string[]? command = null)
     {
-        var term = new ChildProcess("xterm", ["-class", wmClass, "-T", title, "-e", "sleep", "3600"], Env);
+        var term = new ChildProcess("xterm", ["-class", wmClass, "-T", title, "-e", .. command ?? ["sleep", "3600"]], Env);
         _processes.Add(term);
         var pid = term.Process.Id.ToString(CultureInfo.InvariantCulture);
         var ids = await Eventually.Until(
@@ -60,6 +61,11 @@ public sealed class X11Desktop : IAsyncDisposable
     /// <summary>Gives <paramref name="window"/> the focus and returns once the window manager reports it active.</summary>
     public Task ActivateAsync(string window) =>
         ChildProcess.RunAsync("xdotool", ["windowactivate", "--sync", window], Env);
+
+    /// <summary>Types <paramref name="text"/> into the focused window as keyboard input (XTEST: xterm ignores synthetic events sent to a window).</summary>
+    public Task TypeAsync(string text) => ChildProcess.RunAsync("xdotool", ["type", "--delay", "20", text], Env);
+
+    public Task KeyAsync(string keys) => ChildProcess.RunAsync("xdotool", ["key", keys], Env);
 
     public async Task<string> ActiveWindowAsync() => await ChildProcess.RunAsync("xdotool", ["getactivewindow"], Env);
 

@@ -29,6 +29,27 @@ public sealed class AgentEndpointTests : IAsyncLifetime
             .Sum(r => r.GetProperty("seconds").GetDouble());
     }
 
+    [Fact]
+    public async Task A_context_is_stored_shown_encoded_on_the_board_and_a_bad_one_refused()
+    {
+        var (agent, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-context");
+        await using var _1 = agent;
+        var start = NowMs - 10_000;
+        var context = SpanContext.Of((ContextKeys.Track, "<Intro>"), (ContextKeys.Artist, "The Band"), (ContextKeys.Playback, "paused"), (ContextKeys.Player, "Spotify"));
+        await agent.SendAsync(new SpanBatch([new SpanRecord(1, 1, start, start + 5_000, SpanState.Active, "Spotify", "Spotify", context)]));
+        Assert.IsType<Ack>(await agent.ReceiveAsync());
+        Assert.Equal(context, (await _server.Store.GetSpansAsync("agent-context")).Single().Context);
+        var board = await _server.Http.GetStringAsync("/");
+        Assert.Contains("""<div class="context">♪ The Band — <Intro> (paused)</div>""", WebUtility.HtmlDecode(board));
+        Assert.Contains("&lt;Intro&gt;", board);
+        Assert.DoesNotContain("<Intro>", board);
+
+        await agent.SendAsync(new SpanBatch([new SpanRecord(2, 2, start + 5_000, start + 6_000, SpanState.Active, "Spotify", "Spotify", SpanContext.FromWire([new("Track!", "x")]))]));
+        var error = Assert.IsType<ErrorMessage>(await agent.ReceiveAsync());
+        Assert.Equal(ErrorCodes.InvalidSpan, error.Code);
+        Assert.Contains("context key", error.Message);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-token")]

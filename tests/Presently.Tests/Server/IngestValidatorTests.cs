@@ -42,6 +42,17 @@ public class IngestValidatorTests
     }
 
     [Fact]
+    public void A_context_that_breaks_a_rule_is_refused_and_private_time_carries_none()
+    {
+        Assert.Null(Check(Span(0, 1) with { Context = SpanContext.Of(("site", "github.com")) }));
+        var result = IngestValidator.Check(new SpanBatch([Span(0, 1) with { Context = SpanContext.FromWire([new("Site", "x")]) }]), Now);
+        Assert.Equal(ErrorCodes.InvalidSpan, result.Code);
+        Assert.Contains("context key 'Site'", result.Text);
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1) with { Context = SpanContext.FromWire([new("tab", new string('x', 257))]) }));
+        Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1, SpanState.Private, app: null, title: null) with { Context = SpanContext.Of(("tab", "secret")) }));
+    }
+
+    [Fact]
     public void Private_time_must_not_name_an_app() =>
         Assert.Equal(ErrorCodes.InvalidSpan, Check(Span(0, 1, SpanState.Private, app: "secret", title: null)));
 

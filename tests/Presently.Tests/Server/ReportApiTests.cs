@@ -42,6 +42,27 @@ public sealed class ReportApiTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, double> { ["2026-11-28"] = 1800, ["2026-11-29"] = 1800 }, days);
     }
 
+    [Fact]
+    public async Task Groups_by_app_and_site_and_by_project_with_spans_lacking_the_key_under_none()
+    {
+        var t = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+        long Ms(int minutes) => t.AddMinutes(minutes).ToUnixTimeMilliseconds();
+        await _server.Store.CommitAsync([new IngestBatch("a1", [
+            new SpanRecord(10, 10, Ms(0), Ms(30), SpanState.Active, "Chromium", "PRs - GitHub - Chromium", SpanContext.Of(("tab", "PRs - GitHub"), ("site", "github.com"))),
+            new SpanRecord(11, 11, Ms(30), Ms(40), SpanState.Active, "Chromium", "Docs - Chromium", SpanContext.Of(("tab", "Docs"))),
+            new SpanRecord(12, 12, Ms(40), Ms(60), SpanState.Active, "Chromium", "Issues - GitHub - Chromium", SpanContext.Of(("tab", "Issues - GitHub"), ("site", "github.com"))),
+            new SpanRecord(13, 13, Ms(60), Ms(90), SpanState.Active, "Code", "a.cs - presently - Visual Studio Code", SpanContext.Of(("project", "presently"), ("file", "a.cs"))),
+        ])]);
+        var bySite = await _server.Http.GetFromJsonAsync<JsonElement>("/api/v1/report?from=2026-11-27&to=2026-11-28&groupBy=app,site");
+        var rows = bySite.GetProperty("rows").EnumerateArray().Select(r => (r.GetProperty("app").GetString(), r.GetProperty("site").GetString(), r.GetProperty("seconds").GetDouble())).ToList();
+        Assert.Equal([("Chromium", "github.com", 3000.0), ("Code", "(none)", 1800.0), ("Chromium", "(none)", 600.0)], rows);
+        var byProject = await _server.Http.GetFromJsonAsync<JsonElement>("/api/v1/report?from=2026-11-27&to=2026-11-28&groupBy=project");
+        Assert.Equal([("(none)", 3600.0), ("presently", 1800.0)],
+            byProject.GetProperty("rows").EnumerateArray().Select(r => (r.GetProperty("project").GetString(), r.GetProperty("seconds").GetDouble())).ToList());
+        // The stored span keeps its context as sent.
+        Assert.Equal(SpanContext.Of(("project", "presently"), ("file", "a.cs")), (await _server.Store.GetSpansAsync("a1")).Single(s => s.SpanId == 13).Context);
+    }
+
     [Theory]
     [InlineData("tz=Mars/Olympus")]
     [InlineData("from=yesterday")]
