@@ -18,8 +18,8 @@ public sealed class ContextSettings
     /// <summary>Media playing counts as present: no input while a video or call plays is not idle.</summary>
     public bool MediaCountsAsPresent { get; set; } = true;
 
-    /// <summary>How often context that changes without a window event (a terminal's program) is looked at again while such an app is in front.</summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often context that changes without a window event (a terminal's program) is looked at again while such an app is in front; each look wakes the agent, so not too often.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The time each enricher has per sample; one that overruns it three times in a row is switched off (status says so).</summary>
     public TimeSpan Budget { get; set; } = TimeSpan.FromMilliseconds(250);
