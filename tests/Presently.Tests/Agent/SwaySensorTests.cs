@@ -39,7 +39,7 @@ public sealed class SwaySensorTests
     }
 
     [Fact]
-    public async Task Sway_reports_idle_after_the_threshold()
+    public async Task Sway_reports_idle_after_the_threshold_and_activity_as_soon_as_input_comes_back()
     {
         await using var desktop = await SwayDesktop.StartAsync();
         await desktop.OpenTerminalAsync("IdleProbe", "idle probe");
@@ -50,6 +50,11 @@ public sealed class SwaySensorTests
         // Headless sway has no input devices: nothing resets the timer, the seat idles at the threshold.
         var idle = run.Next(s => s.Idle >= Timing.IdleThreshold, TimeSpan.FromSeconds(10));
         Assert.InRange(idle.Idle!.Value, Timing.IdleThreshold, Timing.IdleThreshold + TimeSpan.FromSeconds(1));
+
+        // Input through sway's own seat command counts as activity: the sensor hears "resumed" at once.
+        await desktop.MsgAsync("seat", "seat0", "cursor", "move", "1", "1");
+        var back = run.Next(s => s.Idle == TimeSpan.Zero, TimeSpan.FromSeconds(3));
+        Assert.Equal("IdleProbe", back.App);
     }
 
     /// <summary>A sensor running on its own thread, its samples collected.</summary>

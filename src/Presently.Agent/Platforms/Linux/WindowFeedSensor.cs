@@ -46,15 +46,18 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
 
     public void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
     {
+        _idle?.Start(timing.IdleThreshold);
         using var stop = LibC.CreateEventFd();
         using var wake = ct.Register(() => LibC.Signal(stop));
-        _idle?.Start(timing.IdleThreshold);
         var heartbeat = timing.Heartbeat + TimeSpan.FromMilliseconds(20);
         var retry = FirstRetry;
         long nextAttempt = _time.GetTimestamp();
         Socket? socket = null;
         var window = WindowInfo.None;
-        var sentAt = long.MinValue;
+        long? sentAt = null;
+        // After connecting, a feed whose first window comes as a reply gets a moment for it, so
+        // the first sample is not a needless "nothing in front".
+        long? awaitingFirst = null;
         var fds = stackalloc LibC.PollFd[3];
         try
         {
@@ -66,17 +69,22 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
                     try
                     {
                         socket = _feed.Connect(out var initial);
-                        window = initial ?? WindowInfo.None;
                         if (_broken is not null) _log?.Info($"{_feed.Name}: connected to {_feed.Endpoint}");
                         _broken = null;
                         retry = FirstRetry;
                         _idle?.Reconnect();
+                        if (initial is null) awaitingFirst = _time.GetTimestamp();
+                        else
+                        {
+                            window = initial;
+                            changed = true;
+                        }
                     }
                     catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or TimeoutException)
                     {
                         Broke(ex, ref retry, ref nextAttempt);
+                        changed = true;
                     }
-                    changed = true;
                 }
 
                 var count = 0;
@@ -89,8 +97,9 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
 
                 if (!changed)
                 {
-                    var wait = sentAt == long.MinValue ? TimeSpan.Zero : heartbeat - _time.GetElapsedTime(sentAt);
-                    if (socket is null) wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, -_time.GetElapsedTime(nextAttempt).Ticks));
+                    var wait = sentAt is { } s ? heartbeat - _time.GetElapsedTime(s) : TimeSpan.Zero;
+                    if (awaitingFirst is { } a) wait = sentAt is null ? Until(a, FirstWindowWait) : Min(wait, Until(a, FirstWindowWait));
+                    if (socket is null) wait = Min(wait, -_time.GetElapsedTime(nextAttempt));
                     var waitMs = (int)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 0, 60_000);
                     if (LibC.poll(fds, (nuint)count, waitMs) > 0)
                     {
@@ -101,13 +110,15 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
                             {
                                 if (_feed.Read() is { } seen)
                                 {
-                                    changed = seen != window;
+                                    changed = seen != window || awaitingFirst is not null;
                                     window = seen;
+                                    awaitingFirst = null;
                                 }
                             }
                             catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException)
                             {
                                 socket = null;
+                                awaitingFirst = null;
                                 window = WindowInfo.None;
                                 Broke(ex, ref retry, ref nextAttempt);
                                 changed = true;
@@ -117,7 +128,9 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
                     }
                 }
                 if (ct.IsCancellationRequested) break;
-                if (changed || sentAt == long.MinValue || _time.GetElapsedTime(sentAt) >= timing.Heartbeat)
+                if (awaitingFirst is { } since && _time.GetElapsedTime(since) >= FirstWindowWait) awaitingFirst = null;
+                var due = awaitingFirst is null && (sentAt is not { } last || _time.GetElapsedTime(last) >= timing.Heartbeat);
+                if (changed || due)
                 {
                     onSample(window.ToSample(_idle?.Idle));
                     sentAt = _time.GetTimestamp();
@@ -129,6 +142,13 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
             _feed.Dispose();
         }
     }
+
+    private static readonly TimeSpan FirstWindowWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time left until <paramref name="length"/> has passed since <paramref name="since"/>.</summary>
+    private TimeSpan Until(long since, TimeSpan length) => length - _time.GetElapsedTime(since);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void Broke(Exception ex, ref TimeSpan retry, ref long nextAttempt)
     {
