@@ -45,8 +45,8 @@ public static class SensorSelection
             if (Get("I3SOCK") is { } i3)
                 return new(SensorKind.I3, "i3 IPC on $I3SOCK (no DISPLAY for the X11 sensor): i3 sensor, without idle time", i3);
             return new(SensorKind.None, sessionType is null
-                ? "no graphical session found: neither DISPLAY (X11) nor WAYLAND_DISPLAY (Wayland) is set"
-                : $"no graphical session found: XDG_SESSION_TYPE is '{sessionType}' and neither DISPLAY nor WAYLAND_DISPLAY is set");
+                ? "no graphical session found: DISPLAY is not set (X11), and WAYLAND_DISPLAY is not set either (Wayland)"
+                : $"no graphical session found: XDG_SESSION_TYPE is '{sessionType}', DISPLAY is not set (X11), and WAYLAND_DISPLAY is not set either (Wayland)");
         }
 
         var waylandSocket = WaylandSocket(waylandDisplay, Get("XDG_RUNTIME_DIR"));

@@ -101,7 +101,7 @@ public sealed class SensorSelectionTests
     {
         var choice = Choose();
         Assert.Equal(SensorKind.None, choice.Kind);
-        Assert.Contains("neither DISPLAY", choice.Reason);
+        Assert.Contains("DISPLAY is not set (X11), and WAYLAND_DISPLAY is not set", choice.Reason);
     }
 
     [Fact]

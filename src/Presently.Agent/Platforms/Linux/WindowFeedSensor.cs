@@ -117,6 +117,7 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
                             }
                             catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException)
                             {
+                                _feed.Dispose();
                                 socket = null;
                                 awaitingFirst = null;
                                 window = WindowInfo.None;
