@@ -1,3 +1,4 @@
+using System.Collections;
 using Presently.Agent.Config;
 using Presently.Agent.Sensors;
 
@@ -9,10 +10,29 @@ internal static class PlatformSelector
     public static IForegroundSensor OpenSensor(AgentLog log) =>
         OperatingSystem.IsWindows() ? Windows.WindowsForegroundSensor.Open(log)
         : OperatingSystem.IsMacOS() ? MacOS.MacForegroundSensor.Open(TimeProvider.System, log)
-        : Linux.X11.X11ForegroundSensor.Open();
+        : OpenLinuxSensor(log);
 
     public static ISystemEventSource SystemEvents(AgentSettings settings, AgentLog log) =>
         OperatingSystem.IsWindows() ? new Windows.WindowsSystemEvents(log)
         : OperatingSystem.IsMacOS() ? new MacOS.MacSystemEvents(TimeProvider.System)
         : new Linux.LogindEvents(settings.SystemBusAddress, log);
+
+    private static IForegroundSensor OpenLinuxSensor(AgentLog log)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables()) env[(string)e.Key] = e.Value as string;
+        var choice = SensorSelection.Choose(env);
+        log.Info($"sensor: {choice.Reason}");
+        return choice.Kind switch
+        {
+            SensorKind.X11 => Linux.X11.X11ForegroundSensor.Open(),
+            SensorKind.Sway => Linux.Sway.SwayForegroundSensor.Open("sway", choice.Socket!, choice.WaylandSocket, TimeProvider.System, log),
+            SensorKind.I3 => Linux.Sway.SwayForegroundSensor.Open("i3", choice.Socket!, null, TimeProvider.System, log),
+            SensorKind.Hyprland => Linux.Hyprland.HyprlandForegroundSensor.Open(choice.Socket!, choice.WaylandSocket, TimeProvider.System, log),
+            // Being written separately: they plug in here.
+            SensorKind.KWin => throw new SensorUnavailableException($"{choice.Reason}, which this agent version does not have yet. Run an X11 session (the X11 sensor works there) or a newer agent."),
+            SensorKind.Gnome => throw new SensorUnavailableException($"{choice.Reason}, which this agent version does not have yet. Run an X11 session (the X11 sensor works there) or a newer agent."),
+            _ => throw new SensorUnavailableException(choice.Reason),
+        };
+    }
 }

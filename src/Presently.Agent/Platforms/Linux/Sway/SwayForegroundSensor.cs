@@ -1,0 +1,19 @@
+using Presently.Agent.Platforms.Linux.Wayland;
+using Presently.Agent.Sensors;
+
+namespace Presently.Agent.Platforms.Linux.Sway;
+
+/// <summary>The sensor for sway and other i3-IPC compositors (and i3 itself): window focus over IPC, idle over Wayland.</summary>
+internal static class SwayForegroundSensor
+{
+    /// <param name="name">"sway" or "i3": which compositor the socket belongs to.</param>
+    /// <param name="socketPath">$SWAYSOCK or $I3SOCK.</param>
+    /// <param name="waylandSocket">The compositor's Wayland socket for idle, or null (i3 on X11).</param>
+    public static IForegroundSensor Open(string name, string socketPath, string? waylandSocket, TimeProvider time, AgentLog? log)
+    {
+        var (idle, noIdle) = waylandSocket is null
+            ? (null, name == "i3" ? "i3's IPC does not tell idle time (the X11 sensor, chosen whenever DISPLAY is set, does)" : "XDG_RUNTIME_DIR is not set, so the compositor's Wayland socket is unknown")
+            : WaylandIdleWatcher.Open(waylandSocket, time, log);
+        return new WindowFeedSensor(new SwayWindowFeed(name, socketPath), idle, noIdle, time, log);
+    }
+}
