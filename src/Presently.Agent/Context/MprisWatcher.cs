@@ -257,9 +257,11 @@ public sealed class MprisWatcher : IPresenceSource, IDisposable
             var changed = reader.ReadDictionaryOfStringToVariantValue();
             var invalidated = reader.ReadArrayOfString();
             var names = Update(p => p.Owner == sender, p => MprisProperties.Apply(p, iface, changed));
-            // A player may say only that a value changed, not to what: ask it.
-            if (invalidated.Any(i => i is "Metadata" or "PlaybackStatus" or "Identity" or "DesktopEntry"))
-                foreach (var name in names) _ = Task.Run(() => FetchAsync(name, null));
+            // A player may say only that a value changed, not to what; and one that did not answer in
+            // time is alive after all: ask it (again).
+            var again = invalidated.Any(i => i is "Metadata" or "PlaybackStatus" or "Identity" or "DesktopEntry");
+            foreach (var name in names)
+                if (again || Players.Any(p => p.BusName == name && !p.Answered)) _ = Task.Run(() => FetchAsync(name, null));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -94,6 +94,12 @@ public sealed class MprisWatcherTests
         Assert.Equal(("Playing", null, null), (wrongSeen.Playback, wrongSeen.Identity, wrongSeen.Title));
         good.SetTrack("Next Good Song", "Bob");
         await Eventually.Until(() => watcher.Players.Any(p => p.Title == "Next Good Song"), Deadline, "the good player's next track");
+
+        // A player that did not answer in time and then sends a change is asked again.
+        silent.StartAnswering();
+        silent.SetTrack("Heard At Last", "Somebody");
+        await Eventually.Until(() => watcher.Players.Any(p => p.Answered && p.Title == "Heard At Last" && p.Identity == "Silent"), Deadline, "the once silent player, answering");
+        Assert.Equal("Heard At Last", Enrich(media, new ForegroundSample("silentplayer", "x", "silentplayer", null))?[ContextKeys.Track]);
         Assert.Null(watcher.Unavailable);
     }
 

@@ -23,7 +23,7 @@ public sealed class TestMprisPlayer : IPathMethodHandler, IAsyncDisposable
     private const string PlayerInterface = "org.mpris.MediaPlayer2.Player";
 
     private readonly DBusConnection _connection;
-    private readonly Behaviour _behaviour;
+    private Behaviour _behaviour;
     private readonly List<MethodContext> _unanswered = [];
     private readonly Lock _lock = new();
     private string _title;
@@ -68,6 +68,12 @@ public sealed class TestMprisPlayer : IPathMethodHandler, IAsyncDisposable
         return player;
     }
 
+    /// <summary>A silent player that starts answering (what it left unanswered stays so).</summary>
+    public void StartAnswering()
+    {
+        lock (_lock) _behaviour = Behaviour.Normal;
+    }
+
     public void SetTrack(string title, params string[] artists)
     {
         lock (_lock)
@@ -99,7 +105,9 @@ public sealed class TestMprisPlayer : IPathMethodHandler, IAsyncDisposable
     public ValueTask HandleMethodAsync(MethodContext context)
     {
         var request = context.Request;
-        if (_behaviour == Behaviour.Silent && !context.NoReplyExpected)
+        bool silent;
+        lock (_lock) silent = _behaviour == Behaviour.Silent;
+        if (silent && !context.NoReplyExpected)
         {
             // Keep the call open, never reply: the caller must give up on its own.
             context.DisposesAsynchronously = true;
