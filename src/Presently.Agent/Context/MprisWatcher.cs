@@ -307,13 +307,16 @@ public sealed class MprisWatcher : IPresenceSource, IDisposable
     {
         _log.Info($"media: {why}; track and player are not recorded");
         Volatile.Write(ref _unavailable, why);
+        bool hadPlayers;
         lock (_lock)
         {
+            hadPlayers = _players.Count > 0;
             _players.Clear();
             Publish();
         }
         _ready.TrySetResult();
-        RaiseChanged();
+        // Only a loss is news: at start, with no bus, nothing changed.
+        if (hadPlayers) RaiseChanged();
     }
 
     /// <summary>Makes the players readable without the lock; notes when the last one stopped playing. Called under the lock.</summary>
