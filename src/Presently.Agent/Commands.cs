@@ -25,7 +25,11 @@ internal static class Commands
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             await using var systemEvents = Platforms.PlatformSelector.SystemEvents(settings, log);
-            await new AgentRunner(settings, sensor, systemEvents, TimeProvider.System, log).RunAsync(stop.Token);
+            // Media players are followed in the background: the agent never waits on the session bus.
+            using var media = settings.Context.Media && OperatingSystem.IsLinux()
+                ? new Context.MprisWatcher(settings.Context.SessionBusAddress, TimeProvider.System, log).Start() : null;
+            await new AgentRunner(settings, sensor, systemEvents, TimeProvider.System, log,
+                Context.ContextEnrichers.For(settings.Context, media), media).RunAsync(stop.Token);
             return 0;
         }
         catch (ConfigException ex)
