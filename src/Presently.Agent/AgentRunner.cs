@@ -114,8 +114,10 @@ public sealed class AgentRunner
                 var seen = privacy.Apply(sample);
                 SpanState? forced = paused.Paused ? SpanState.Paused : locked ? SpanState.Idle : seen.Excluded ? SpanState.Private : null;
                 Journal(journal, builder.Observe(new Observation(seen.App, seen.Title, sample.Idle, forced, seen.Context), at, seenThrough));
-                // Context that changes inside the same window (a terminal's program) is looked at again soon.
-                refresh.Change(context.NeedsRefresh(sample) ? _settings.Context.RefreshInterval : Timeout.InfiniteTimeSpan, _settings.Context.RefreshInterval);
+                // Context that changes inside the same window (a terminal's program) is looked at again soon:
+                // by the sensor's heartbeat sample if that comes often enough (no extra wake-up), else by a timer.
+                var ownTimer = _settings.Context.RefreshInterval < SensorHeartbeat && context.NeedsRefresh(sample);
+                refresh.Change(ownTimer ? _settings.Context.RefreshInterval : Timeout.InfiniteTimeSpan, _settings.Context.RefreshInterval);
             }
 
             await foreach (var input in inputs.Reader.ReadAllAsync(ct))
@@ -200,9 +202,12 @@ public sealed class AgentRunner
             if (r.StartMs == r.EndMs) _log.Debug($"now: {r.State} {r.App} — {r.Title}");
     }
 
+    /// <summary>The longest the sensor goes without passing a sample on: every sample runs the enrichers again.</summary>
+    private TimeSpan SensorHeartbeat => SampleGate.HeartbeatFor(_settings.CheckpointInterval, _settings.SleepGap);
+
     private Thread StartSensor(ChannelWriter<Input> inputs, AgentClock clock, PauseControl pause, CancellationToken ct)
     {
-        var heartbeat = SampleGate.HeartbeatFor(_settings.CheckpointInterval, _settings.SleepGap);
+        var heartbeat = SensorHeartbeat;
         var gate = new SampleGate(_settings.IdleThreshold, heartbeat);
         var thread = new Thread(() =>
         {

@@ -16,7 +16,11 @@ namespace Presently.Agent.Context;
 public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "tmux") : IContextEnricher
 {
     private const int MaxCommandChars = 120;
-    private const int MaxProcFileBytes = 64 * 1024;
+    // A stat, children or cmdline file worth reading fits in 4 KB (only 120 characters of a command are
+    // kept); an environment may be larger. Buffers come from the pool: this runs on every heartbeat
+    // while a terminal is in front, and the agent's small first GC generation would collect often.
+    private const int MaxProcFileBytes = 4 * 1024;
+    private const int MaxEnvironBytes = 64 * 1024;
 
     private static readonly HashSet<string> Apps = new(StringComparer.Ordinal)
     {
@@ -172,26 +176,30 @@ public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "t
 
     private string? EnvironmentOf(int pid, string name)
     {
-        foreach (var entry in (ReadSmall($"{procRoot}/{pid}/environ") ?? "").Split('\0'))
+        foreach (var entry in (ReadSmall($"{procRoot}/{pid}/environ", MaxEnvironBytes) ?? "").Split('\0'))
             if (entry.StartsWith(name + "=", StringComparison.Ordinal)) return entry[(name.Length + 1)..];
         return null;
     }
 
-    /// <summary>A /proc file, at most 64 KB; null when it vanished or may not be read (the process ended, or is not ours).</summary>
-    private static string? ReadSmall(string path)
+    /// <summary>The start of a /proc file, at most <paramref name="max"/> bytes; null when it vanished or may not be read (the process ended, or is not ours).</summary>
+    private static string? ReadSmall(string path, int max = MaxProcFileBytes)
     {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            var buffer = new byte[MaxProcFileBytes];
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var total = 0;
             int read;
-            while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0) total += read;
+            while (total < max && (read = RandomAccess.Read(file, buffer.AsSpan(total, max - total), total)) > 0) total += read;
             return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
