@@ -54,7 +54,7 @@ public sealed class GnomeShellSensor : SessionBusSensor
     {
         _ownerWatch?.Dispose();
         _signalWatch?.Dispose();
-        _ownerWatch = await BusCalls.WatchOwnerAsync(connection, BusName, OwnerChanged, _ => { });
+        _ownerWatch = await BusCalls.WatchOwnerAsync(connection, BusName, OwnerChanged, _ => { }).ConfigureAwait(false);
         // No sender in the rule (the bus would match a well-known name only while owned): the sender is
         // checked against the extension's current unique name in FocusChanged.
         _signalWatch = await connection.AddMatchAsync(
@@ -62,8 +62,8 @@ public sealed class GnomeShellSensor : SessionBusSensor
             static (Message m, object? _) => Read(m),
             (Notification<Reported?> n) => { if (n.HasValue) FocusChanged(n.Value); },
             emitOnCapturedContext: false,
-            flags: ObserverFlags.None);
-        var owner = await BusCalls.OwnerOfAsync(connection, BusName);
+            flags: ObserverFlags.None).ConfigureAwait(false);
+        var owner = await BusCalls.OwnerOfAsync(connection, BusName).ConfigureAwait(false);
         Volatile.Write(ref _owner, owner);
         if (owner is null)
         {

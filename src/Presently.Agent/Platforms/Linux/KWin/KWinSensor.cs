@@ -52,13 +52,12 @@ public sealed class KWinSensor : SessionBusSensor
     protected override async Task SetUpAsync(DBusConnection connection)
     {
         _ownerWatch?.Dispose();
-        _ownerWatch = await BusCalls.WatchOwnerAsync(connection, KWinName, OwnerChanged, _ => { });
-        connection.RemoveMethodHandler(KWinScript.CallbackPath);
+        _ownerWatch = await BusCalls.WatchOwnerAsync(connection, KWinName, OwnerChanged, _ => { }).ConfigureAwait(false);
         connection.AddMethodHandler(new KWinCallback(() => Volatile.Read(ref _kwinOwner), Delivered, Rejected));
-        var owner = await BusCalls.OwnerOfAsync(connection, KWinName)
+        var owner = await BusCalls.OwnerOfAsync(connection, KWinName).ConfigureAwait(false)
             ?? throw new SensorUnavailableException("KWin sensor: nobody owns org.kde.KWin on the session bus: this is not a KDE Plasma session, or KWin is not running");
         Volatile.Write(ref _kwinOwner, owner);
-        await LoadScriptAsync(connection);
+        await LoadScriptAsync(connection).ConfigureAwait(false);
     }
 
     protected override void Maintain(DBusConnection connection)
@@ -81,12 +80,12 @@ public sealed class KWinSensor : SessionBusSensor
         _loadedAt = null;
         _scriptPath = KWinScript.Write(_scriptDirectory, connection.UniqueName ?? throw new InvalidOperationException("the connection has no unique name"));
         // A script of this name left by an agent that was killed would make loadScript answer -1.
-        await BusCalls.CallAsync(connection, Scripting(connection, "unloadScript", KWinScript.PluginName), static (Message m, object? _) => true);
+        await BusCalls.CallAsync(connection, Scripting(connection, "unloadScript", KWinScript.PluginName), static (Message m, object? _) => true).ConfigureAwait(false);
         int id;
         try
         {
             id = await BusCalls.CallAsync(connection, Scripting(connection, "loadScript", _scriptPath, KWinScript.PluginName), static (Message m, object? _) =>
-                m.SignatureAsString == "i" ? m.GetBodyReader().ReadInt32() : throw new InvalidOperationException($"loadScript answered type '{m.SignatureAsString}'"));
+                m.SignatureAsString == "i" ? m.GetBodyReader().ReadInt32() : throw new InvalidOperationException($"loadScript answered type '{m.SignatureAsString}'")).ConfigureAwait(false);
         }
         catch (Exception ex) when (BusCalls.IsBusFailure(ex))
         {
@@ -98,7 +97,7 @@ public sealed class KWinSensor : SessionBusSensor
             _scriptState = $"KWin refused the script (loadScript returned {id})";
             throw new SensorUnavailableException($"KWin sensor: {_scriptState}");
         }
-        await RunScriptAsync(connection, id);
+        await RunScriptAsync(connection, id).ConfigureAwait(false);
         _loadedAt = Time.GetUtcNow();
         _scriptState = "loaded";
         Log.Info($"kwin: script {_scriptPath} loaded as {KWinScript.PluginName} (id {id}); KWin calls back {connection.UniqueName}");
@@ -111,14 +110,14 @@ public sealed class KWinSensor : SessionBusSensor
         {
             try
             {
-                await BusCalls.CallAsync(connection, BusCalls.Message(connection, KWinName, path, "org.kde.kwin.Script", "run"));
+                await BusCalls.CallAsync(connection, BusCalls.Message(connection, KWinName, path, "org.kde.kwin.Script", "run")).ConfigureAwait(false);
                 return;
             }
             catch (DBusErrorReplyException)
             {
             }
         }
-        await BusCalls.CallAsync(connection, Scripting(connection, "start"));
+        await BusCalls.CallAsync(connection, Scripting(connection, "start")).ConfigureAwait(false);
     }
 
     private static MessageBuffer Scripting(DBusConnection connection, string member, params string[] args) =>

@@ -20,7 +20,7 @@ internal static class BusCalls
         var connection = new DBusConnection(address);
         try
         {
-            await connection.ConnectAsync().AsTask().WaitAsync(Timeout);
+            await connection.ConnectAsync().AsTask().WaitAsync(Timeout).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -41,7 +41,7 @@ internal static class BusCalls
     {
         try
         {
-            return await CallAsync(connection, Message(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", name), static (Message m, object? _) => m.GetBodyReader().ReadString());
+            return await CallAsync(connection, Message(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", name), static (Message m, object? _) => m.GetBodyReader().ReadString()).ConfigureAwait(false);
         }
         catch (DBusErrorReplyException ex) when (ex.ErrorName == "org.freedesktop.DBus.Error.NameHasNoOwner")
         {

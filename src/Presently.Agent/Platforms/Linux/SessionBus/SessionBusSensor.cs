@@ -64,7 +64,8 @@ public abstract class SessionBusSensor : IForegroundSensor
     {
         try
         {
-            ConnectAsync().GetAwaiter().GetResult();
+            // Off the caller's synchronization context (a UI or test framework's), which this thread blocks.
+            Task.Run(ConnectAsync).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (BusCalls.IsBusFailure(ex))
         {
@@ -80,11 +81,11 @@ public abstract class SessionBusSensor : IForegroundSensor
 
     private async Task ConnectAsync()
     {
-        var connection = await BusCalls.ConnectAsync(_address);
+        var connection = await BusCalls.ConnectAsync(_address).ConfigureAwait(false);
         try
         {
-            _idle = await SessionIdle.ProbeAsync(connection, Time, IdleSources);
-            await SetUpAsync(connection);
+            _idle = await SessionIdle.ProbeAsync(connection, Time, IdleSources).ConfigureAwait(false);
+            await SetUpAsync(connection).ConfigureAwait(false);
         }
         catch
         {

@@ -47,7 +47,7 @@ internal sealed class SessionIdle
         {
             try
             {
-                await idle.AskAsync(source);
+                await idle.AskAsync(source).ConfigureAwait(false);
                 idle._source = source;
                 return idle;
             }
@@ -81,7 +81,7 @@ internal sealed class SessionIdle
         var call = source == Source.MutterIdleMonitor
             ? BusCalls.Message(_connection, "org.gnome.Mutter.IdleMonitor", "/org/gnome/Mutter/IdleMonitor/Core", "org.gnome.Mutter.IdleMonitor", "GetIdletime")
             : BusCalls.Message(_connection, "org.freedesktop.ScreenSaver", "/ScreenSaver", "org.freedesktop.ScreenSaver", "GetSessionIdleTime");
-        var ms = await BusCalls.CallAsync(_connection, call, static (Message m, object? _) => ReadMilliseconds(m));
+        var ms = await BusCalls.CallAsync(_connection, call, static (Message m, object? _) => ReadMilliseconds(m)).ConfigureAwait(false);
         return TimeSpan.FromMilliseconds(ms);
     }
 
