@@ -29,7 +29,8 @@ public sealed class FakeKWin : IAsyncDisposable
     private FakeKWin(DBusConnection connection) => _connection = connection;
 
     // Set up off the test's synchronization context: the peer must answer while a test thread blocks in Open.
-    public static Task<FakeKWin> StartAsync(PrivateBus bus, bool screenSaver = true) => Task.Run(() => StartOffContextAsync(bus, screenSaver));
+    // Its task completes on the peer's receive thread (the RequestName reply): see PrivateBus.LeaveReceiveThread.
+    public static Task<FakeKWin> StartAsync(PrivateBus bus, bool screenSaver = true) => PrivateBus.LeaveReceiveThread(Task.Run(() => StartOffContextAsync(bus, screenSaver)));
 
     private static async Task<FakeKWin> StartOffContextAsync(PrivateBus bus, bool screenSaver)
     {
@@ -102,7 +103,7 @@ public sealed class FakeKWin : IAsyncDisposable
 
     /// <summary>What the script's callDBus sends: ActiveWindow(s, s, s) to the name written into the script.</summary>
     public Task ActiveWindowAsync(string agent, string resourceClass, string caption, string pid) =>
-        _connection.CallMethodAsync(Presently.Agent.Platforms.Linux.SessionBus.BusCalls.Message(_connection, agent, "/org/presently/Agent/KWin", "org.presently.Agent.KWin", "ActiveWindow", resourceClass, caption, pid));
+        PrivateBus.LeaveReceiveThread(_connection.CallMethodAsync(Presently.Agent.Platforms.Linux.SessionBus.BusCalls.Message(_connection, agent, "/org/presently/Agent/KWin", "org.presently.Agent.KWin", "ActiveWindow", resourceClass, caption, pid)));
 
     /// <summary>ActiveWindow with other argument types, as a broken or hostile script would send.</summary>
     public Task GarbageAsync(string agent)
@@ -115,7 +116,7 @@ public sealed class FakeKWin : IAsyncDisposable
             w.WriteBool(true);
             return w.CreateMessage();
         }
-        return _connection.CallMethodAsync(Build());
+        return PrivateBus.LeaveReceiveThread(_connection.CallMethodAsync(Build()));
     }
 
     /// <summary>Leaves the bus, as KWin does when it stops or restarts.</summary>

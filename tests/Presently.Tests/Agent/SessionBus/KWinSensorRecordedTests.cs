@@ -12,6 +12,7 @@ namespace Presently.Tests.Agent.SessionBus;
 /// The KWin sensor against a recorded conversation: a private dbus-daemon and a peer that plays
 /// KWin (see <see cref="FakeKWin"/>). The real KWin is in <see cref="KWinSensorRealTests"/>.
 /// </summary>
+[Collection(TimingSensitive.Name)]
 public sealed class KWinSensorRecordedTests : IDisposable
 {
     private readonly PrivateBus _bus = new();
@@ -186,7 +187,7 @@ internal sealed class FakeKWinIntruder(DBusConnection connection) : IAsyncDispos
     public static async Task<FakeKWinIntruder> StartAsync(PrivateBus bus) => new(await bus.ConnectAsync());
 
     public Task CallAsync(string agent) =>
-        connection.CallMethodAsync(Presently.Agent.Platforms.Linux.SessionBus.BusCalls.Message(connection, agent, "/org/presently/Agent/KWin", "org.presently.Agent.KWin", "ActiveWindow", "evil", "spoofed", "1"));
+        PrivateBus.LeaveReceiveThread(connection.CallMethodAsync(Presently.Agent.Platforms.Linux.SessionBus.BusCalls.Message(connection, agent, "/org/presently/Agent/KWin", "org.presently.Agent.KWin", "ActiveWindow", "evil", "spoofed", "1")));
 
     public ValueTask DisposeAsync()
     {

@@ -26,12 +26,34 @@ public sealed class PrivateBus : IDisposable
     public string Folder => _dir.Path;
 
     /// <summary>A connection set up off the caller's synchronization context (Tmds dispatches on the one captured).</summary>
-    public Task<DBusConnection> ConnectAsync() => Task.Run(async () =>
+    public Task<DBusConnection> ConnectAsync() => LeaveReceiveThread(Task.Run(async () =>
     {
         var c = new DBusConnection(Address);
         await c.ConnectAsync();
         return c;
-    });
+    }));
+
+    /// <summary>
+    /// Tmds.DBus.Protocol completes a call's task inline on the connection's receive thread, and an await
+    /// without a synchronization context (xunit v3 runs tests without one) goes on right there. A test
+    /// that then blocks (Open, Dispose) holds that peer's receive thread: the peer cannot read, so cannot
+    /// answer, the very call the test waits for, until it times out. (ConfigureAwait(ForceYielding) does
+    /// not help: it only yields on a task already complete.) Every peer call's task goes through here,
+    /// so the caller goes on on the pool.
+    /// </summary>
+    public static Task<T> LeaveReceiveThread<T>(Task<T> call)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        call.ContinueWith(static (t, state) => ((TaskCompletionSource<T>)state!).SetFromTask(t), done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return done.Task;
+    }
+
+    public static Task LeaveReceiveThread(Task call)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        call.ContinueWith(static (t, state) => ((TaskCompletionSource)state!).SetFromTask(t), done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return done.Task;
+    }
 
     /// <summary>Ends the daemon: every connection on it is dropped, as when a session bus dies.</summary>
     public void Kill() => _daemon.Dispose();

@@ -73,7 +73,7 @@ public sealed class GnomeShellSensor : SessionBusSensor
             Log.Warn($"gnome-shell: {_state}");
             return;
         }
-        Query(connection);
+        await QueryAsync(connection).ConfigureAwait(false);
     }
 
     private const string NotRunning =
@@ -83,15 +83,15 @@ public sealed class GnomeShellSensor : SessionBusSensor
     {
         if (!_queryWanted) return;
         _queryWanted = false;
-        Query(connection);
+        QueryAsync(connection).GetAwaiter().GetResult(); // on the sensor thread: blocking is fine here
     }
 
-    private void Query(DBusConnection connection)
+    private async Task QueryAsync(DBusConnection connection)
     {
         try
         {
-            var reported = BusCalls.CallAsync(connection, BusCalls.Message(connection, BusName, ObjectPath, Interface, "FocusedWindow"), static (Message m, object? _) => Read(m))
-                .GetAwaiter().GetResult();
+            var reported = await BusCalls.CallAsync(connection, BusCalls.Message(connection, BusName, ObjectPath, Interface, "FocusedWindow"), static (Message m, object? _) => Read(m))
+                .ConfigureAwait(false);
             if (reported is null)
             {
                 Rejected($"a FocusedWindow answer of type other than (ssi)");

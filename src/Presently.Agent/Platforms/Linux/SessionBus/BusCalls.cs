@@ -5,6 +5,10 @@ namespace Presently.Agent.Platforms.Linux.SessionBus;
 /// <summary>
 /// Session bus calls that never wait forever: a peer that does not answer (a hung compositor, a
 /// shell stuck in a modal) costs the caller at most <see cref="Timeout"/>.
+/// Tmds.DBus.Protocol completes a call's task inline on the connection's receive thread, so code after
+/// an await with ConfigureAwait(false) runs there: it must never block on another call on the same
+/// connection (the reply could only be read by the thread it blocks). Block only on the sensor thread
+/// or the thread calling Open.
 /// </summary>
 internal static class BusCalls
 {
