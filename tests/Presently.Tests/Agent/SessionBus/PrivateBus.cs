@@ -25,6 +25,9 @@ public sealed class PrivateBus : IDisposable
 
     public string Folder => _dir.Path;
 
+    /// <summary>What dbus-daemon said, for failure messages.</summary>
+    public string DaemonOutput => _daemon.Output;
+
     /// <summary>A connection set up off the caller's synchronization context (Tmds dispatches on the one captured).</summary>
     public Task<DBusConnection> ConnectAsync() => LeaveReceiveThread(Task.Run(async () =>
     {
