@@ -120,9 +120,18 @@ public sealed class SensorRun : IDisposable
         get { lock (_samples) return _samples.Count == 0 ? null : _samples[^1]; }
     }
 
-    public async Task<Presently.Agent.Sensors.ForegroundSample> WaitForAsync(Func<Presently.Agent.Sensors.ForegroundSample, bool> match, string what, double seconds = 10)
+    /// <param name="context">More to say on failure, read then (a compositor's output).</param>
+    public async Task<Presently.Agent.Sensors.ForegroundSample> WaitForAsync(Func<Presently.Agent.Sensors.ForegroundSample, bool> match, string what, double seconds = 10, Func<string>? context = null)
     {
-        await Eventually.Until(() => Last is { } s && match(s), TimeSpan.FromSeconds(seconds), $"{what} (last sample: {Last})");
+        try
+        {
+            await Eventually.Until(() => Last is { } s && match(s) || Failure is not null, TimeSpan.FromSeconds(seconds), what);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (last sample: {Last?.ToString() ?? "none"}){(context is null ? "" : "; " + context())}");
+        }
+        if (Failure is { } failure) throw new InvalidOperationException($"the sensor's Run failed while waiting for {what}", failure);
         return Last!;
     }
 
