@@ -27,7 +27,7 @@ public sealed partial class GnomeShellExtension(string dataHome, ICommandRunner 
         if (code != 0) return null; // not a GNOME machine: nothing to do
         var major = ShellMajor(output);
         var legacy = major is < 45;
-        var changed = WriteIfChanged("metadata.json", Metadata(legacy)) | WriteIfChanged("extension.js", ExtensionJs(legacy));
+        var changed = WriteIfChanged("metadata.json", Metadata(legacy, major)) | WriteIfChanged("extension.js", ExtensionJs(legacy));
         var what = $"{(changed ? "wrote" : "kept")} the GNOME Shell extension {Directory} (for GNOME {(major is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "45 or later")})";
 
         var (enableCode, enableOutput) = runner.Run("gnome-extensions", "enable", Uuid);
@@ -80,9 +80,15 @@ public sealed partial class GnomeShellExtension(string dataHome, ICommandRunner 
     [GeneratedRegex(@"GNOME Shell (\d+)")]
     private static partial Regex VersionPattern();
 
-    public static string Metadata(bool legacy)
+    /// <summary>
+    /// GNOME Shell refuses an extension whose shell-version does not list its major version, so a Shell
+    /// newer than the list is added (the module format is the one of 45), so install on a newer Shell is not refused outright.
+    /// </summary>
+    public static string Metadata(bool legacy, int? major = null)
     {
-        var versions = legacy ? "\"43\", \"44\"" : "\"45\", \"46\", \"47\", \"48\", \"49\"";
+        var listed = legacy ? new[] { 43, 44 } : [45, 46, 47, 48, 49];
+        if (!legacy && major is { } m && m > listed[^1]) listed = [.. listed, m];
+        var versions = string.Join(", ", listed.Select(v => $"\"{v.ToString(System.Globalization.CultureInfo.InvariantCulture)}\""));
         return "{\n" +
             $"  \"uuid\": \"{Uuid}\",\n" +
             "  \"name\": \"Presently\",\n" +
