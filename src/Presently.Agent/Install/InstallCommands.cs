@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Presently.Agent.Config;
+using Presently.Agent.Platforms.Linux.Gnome;
 
 namespace Presently.Agent.Install;
 
@@ -16,7 +17,7 @@ public static class InstallCommands
     public static Command CreateInstall(Option<string?> configOption, Func<ParseResult, AgentSettings?> load)
     {
         var install = new Command("install", "Start the agent at every login (systemd user unit, LaunchAgent or logon entry), and now") { configOption };
-        install.SetAction(parse => load(parse) is { } settings ? Install(settings, parse.GetValue(configOption), For(settings), Console.Out, Console.Error) : 2);
+        install.SetAction(parse => load(parse) is { } settings ? Install(settings, parse.GetValue(configOption), For(settings), Console.Out, Console.Error, GnomeExtension()) : 2);
         return install;
     }
 
@@ -24,7 +25,7 @@ public static class InstallCommands
     {
         var purge = new Option<bool>("--purge") { Description = "Also delete this computer's credential and journal (the state directory)" };
         var uninstall = new Command("uninstall", "Stop starting the agent at login, and stop it") { configOption, purge };
-        uninstall.SetAction(parse => load(parse) is { } settings ? Uninstall(settings, parse.GetValue(purge), For(settings), Console.Out, Console.Error) : 2);
+        uninstall.SetAction(parse => load(parse) is { } settings ? Uninstall(settings, parse.GetValue(purge), For(settings), Console.Out, Console.Error, GnomeExtension()) : 2);
         return uninstall;
     }
 
@@ -38,14 +39,20 @@ public static class InstallCommands
         return SystemdUserUnit.ForCurrentUser(ProcessRunner.Instance);
     }
 
-    public static int Install(AgentSettings settings, string? configFile, IAutostart autostart, TextWriter stdout, TextWriter stderr) =>
-        Install(settings, AgentLaunch.Current(configFile), autostart, stdout, stderr);
+    /// <summary>On Linux, the GNOME Shell extension the GNOME sensor needs (installed only where GNOME Shell is).</summary>
+    public static GnomeShellExtension? GnomeExtension() =>
+        OperatingSystem.IsLinux() ? GnomeShellExtension.ForCurrentUser(ProcessRunner.Instance) : null;
 
-    public static int Install(AgentSettings settings, AgentLaunch launch, IAutostart autostart, TextWriter stdout, TextWriter stderr)
+    public static int Install(AgentSettings settings, string? configFile, IAutostart autostart, TextWriter stdout, TextWriter stderr, GnomeShellExtension? gnome = null) =>
+        Install(settings, AgentLaunch.Current(configFile), autostart, stdout, stderr, gnome);
+
+    public static int Install(AgentSettings settings, AgentLaunch launch, IAutostart autostart, TextWriter stdout, TextWriter stderr, GnomeShellExtension? gnome = null)
     {
         AutostartResult result;
         try
         {
+            // The extension first: the agent the autostart starts looks for it.
+            if (gnome?.Install() is { } extension) stdout.WriteLine(extension);
             result = autostart.Install(launch);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -64,11 +71,12 @@ public static class InstallCommands
         return 0;
     }
 
-    public static int Uninstall(AgentSettings settings, bool purge, IAutostart autostart, TextWriter stdout, TextWriter stderr)
+    public static int Uninstall(AgentSettings settings, bool purge, IAutostart autostart, TextWriter stdout, TextWriter stderr, GnomeShellExtension? gnome = null)
     {
         try
         {
             stdout.WriteLine(autostart.Uninstall().Message);
+            if (gnome?.Uninstall() is { } removed) stdout.WriteLine(removed);
             if (Control.AgentStatus.Read(settings.StateDirectory) is { } status && status.IsRunning(DateTimeOffset.UtcNow))
             {
                 // Windows has no service manager to stop what the logon entry started: the agent is ended

@@ -1,0 +1,12 @@
+
+export default class PresentlyExtension extends Extension {
+    enable() {
+        this._reporter = new PresentlyFocusReporter(global.display);
+        this._reporter.start();
+    }
+
+    disable() {
+        if (this._reporter) this._reporter.stop();
+        this._reporter = null;
+    }
+}
