@@ -40,7 +40,7 @@ public sealed class BrowserEnricher : IContextEnricher
 
     public bool Applies(ForegroundSample sample) => AppMatch.Any(sample, Apps);
 
-    public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget)
+    public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget)
     {
         if (Tab(sample.Title) is not { } tab) return;
         facts.Set(ContextKeys.Tab, tab);

@@ -31,7 +31,7 @@ public sealed class EditorEnricher : IContextEnricher
 
     public bool Applies(ForegroundSample sample) => AppMatch.Any(sample, VsCode) || AppMatch.Any(sample, JetBrains, JetBrainsPrefixes);
 
-    public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget)
+    public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget)
     {
         var (project, file) = AppMatch.Any(sample, VsCode) ? FromVsCode(sample.Title) : FromJetBrains(sample.Title);
         facts.Set(ContextKeys.Project, project);

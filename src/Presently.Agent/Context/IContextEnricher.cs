@@ -5,8 +5,9 @@ namespace Presently.Agent.Context;
 /// <summary>
 /// Finds context inside one kind of app (a browser's tab, a terminal's program). Runs on the agent's
 /// pipeline thread, never the sensor's, after the privacy filter allowed the app to be looked into and
-/// before it filters what was found. An enricher must return within the budget it is given (the token
-/// is cancelled when it runs out); what it cannot find it leaves out — it never throws for bad input.
+/// before it filters what was found. An enricher must return within the budget it is given (one that
+/// waits on something, like a subprocess, waits no longer); what it cannot find it leaves out — it
+/// never throws for bad input.
 /// </summary>
 public interface IContextEnricher
 {
@@ -21,7 +22,7 @@ public interface IContextEnricher
 
     bool Applies(ForegroundSample sample);
 
-    void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget);
+    void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget);
 
     /// <summary>Why this enricher cannot work here right now (no session bus, say), or null.</summary>
     string? Unavailable => null;

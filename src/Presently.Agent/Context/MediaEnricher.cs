@@ -20,7 +20,7 @@ public sealed class MediaEnricher(MprisWatcher watcher) : IContextEnricher
 
     public bool Applies(ForegroundSample sample) => Find(sample) is not null;
 
-    public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget)
+    public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget)
     {
         if (Find(sample) is not { } player) return;
         facts.Set(ContextKeys.Track, player.Title);

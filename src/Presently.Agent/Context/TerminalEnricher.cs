@@ -43,11 +43,11 @@ public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "t
 
     public bool Applies(ForegroundSample sample) => sample.Pid is > 0 && AppMatch.Any(sample, Apps);
 
-    public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget) =>
+    public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget) =>
         facts.Set(ContextKeys.Command, ForegroundCommand(sample.Pid!.Value, budget));
 
     /// <summary>The command in front of the terminal process <paramref name="terminalPid"/>, or null (at a prompt, or unknown).</summary>
-    public string? ForegroundCommand(int terminalPid, CancellationToken budget)
+    public string? ForegroundCommand(int terminalPid, TimeSpan budget)
     {
         Process? best = null;
         foreach (var child in Children(terminalPid))
@@ -84,7 +84,7 @@ public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "t
     }
 
     /// <summary>Asks tmux which pane the client <paramref name="client"/> shows; returns that pane's process.</summary>
-    private int? TmuxPane(Process client, CancellationToken budget)
+    private int? TmuxPane(Process client, TimeSpan budget)
     {
         var tty = ReadLink($"{procRoot}/{client.Pid}/fd/0");
         if (tty is null) return null;
@@ -111,7 +111,7 @@ public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "t
         return null;
     }
 
-    private static string? Run(string program, List<string> args, string? tmuxTmpDir, CancellationToken budget)
+    private static string? Run(string program, List<string> args, string? tmuxTmpDir, TimeSpan budget)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) start.ArgumentList.Add(a);
@@ -120,10 +120,11 @@ public sealed class TerminalEnricher(string procRoot = "/proc", string tmux = "t
         {
             using var process = System.Diagnostics.Process.Start(start);
             if (process is null) return null;
-            var output = process.StandardOutput.ReadToEndAsync(budget);
+            using var deadline = new CancellationTokenSource(budget);
+            var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
             try
             {
-                process.WaitForExitAsync(budget).GetAwaiter().GetResult();
+                process.WaitForExitAsync(deadline.Token).GetAwaiter().GetResult();
                 return output.GetAwaiter().GetResult();
             }
             catch (OperationCanceledException)

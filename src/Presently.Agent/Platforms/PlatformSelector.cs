@@ -29,9 +29,8 @@ internal static class PlatformSelector
             SensorKind.Sway => Linux.Sway.SwayForegroundSensor.Open("sway", choice.Socket!, choice.WaylandSocket, TimeProvider.System, log),
             SensorKind.I3 => Linux.Sway.SwayForegroundSensor.Open("i3", choice.Socket!, null, TimeProvider.System, log),
             SensorKind.Hyprland => Linux.Hyprland.HyprlandForegroundSensor.Open(choice.Socket!, choice.WaylandSocket, TimeProvider.System, log),
-            // Being written separately: they plug in here.
-            SensorKind.KWin => throw new SensorUnavailableException($"{choice.Reason}, which this agent version does not have yet. Run an X11 session (the X11 sensor works there) or a newer agent."),
-            SensorKind.Gnome => throw new SensorUnavailableException($"{choice.Reason}, which this agent version does not have yet. Run an X11 session (the X11 sensor works there) or a newer agent."),
+            SensorKind.KWin => Linux.KWin.KWinSensor.Open(log),
+            SensorKind.Gnome => Linux.Gnome.GnomeShellSensor.Open(log),
             _ => throw new SensorUnavailableException(choice.Reason),
         };
     }

@@ -11,9 +11,9 @@ public enum SensorKind
     /// <summary>i3 on X11, over $I3SOCK.</summary>
     I3,
     Hyprland,
-    /// <summary>KDE Plasma on Wayland (KWin): its own sensor, written separately.</summary>
+    /// <summary>KDE Plasma on Wayland: a KWin script loaded over D-Bus reports the active window.</summary>
     KWin,
-    /// <summary>GNOME on Wayland (Mutter): its own sensor, written separately.</summary>
+    /// <summary>GNOME on Wayland: the GNOME Shell extension `install` adds reports the focused window over D-Bus.</summary>
     Gnome,
 }
 

@@ -125,7 +125,7 @@ public class ContextPrivacyTests
         public string Name => "counting";
         public bool ChangesWithoutWindowEvents => false;
         public bool Applies(ForegroundSample sample) => true;
-        public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget)
+        public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget)
         {
             Calls++;
             facts.Set("seen", sample.App);

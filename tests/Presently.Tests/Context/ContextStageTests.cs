@@ -29,19 +29,19 @@ public class ContextStageTests
     }
 
     [Fact]
-    public void An_enricher_over_its_budget_is_told_to_stop_and_switched_off_after_three_overruns()
+    public void An_enricher_over_its_budget_is_switched_off_after_three_overruns()
     {
-        var cancelled = 0;
+        var given = TimeSpan.Zero;
         var slow = new Enricher("slow", (f, budget) =>
         {
-            // A well-behaved enricher stops when its budget runs out; this one finishes late anyway.
-            budget.WaitHandle.WaitOne(TimeSpan.FromSeconds(5));
-            if (budget.IsCancellationRequested) Interlocked.Increment(ref cancelled);
+            // An enricher that ignores its budget: it takes twice as long (a stand-in for a hung peer).
+            given = budget;
+            Thread.Sleep(budget * 2);
             f.Set("late", "value");
         });
         var stage = Stage([slow]);
         for (var i = 0; i < 3; i++) stage.Enrich(Sample);
-        Assert.Equal(3, cancelled);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), given);
         Assert.StartsWith("slow (switched off: took ", stage.Describe()[0]);
         Assert.Null(stage.Enrich(Sample).Context); // off: it no longer runs
     }
@@ -60,12 +60,12 @@ public class ContextStageTests
         Assert.Equal(TimeSpan.FromMinutes(10), Stage([], presence, time).Enrich(Sample).Idle);
     }
 
-    private sealed class Enricher(string name, Action<ContextFacts, CancellationToken> enrich) : IContextEnricher
+    private sealed class Enricher(string name, Action<ContextFacts, TimeSpan> enrich) : IContextEnricher
     {
         public string Name => name;
         public bool ChangesWithoutWindowEvents => false;
         public bool Applies(ForegroundSample sample) => true;
-        public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget) => enrich(facts, budget);
+        public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget) => enrich(facts, budget);
     }
 
     private sealed class Presence : IPresenceSource

@@ -136,7 +136,7 @@ public sealed class MediaEnricherTests : IDisposable
 
         public bool Applies(ForegroundSample sample) => inner.Applies(sample);
 
-        public void Enrich(ForegroundSample sample, ContextFacts facts, CancellationToken budget)
+        public void Enrich(ForegroundSample sample, ContextFacts facts, TimeSpan budget)
         {
             inner.Enrich(sample, facts, budget);
             if (facts.ToContext()?[ContextKeys.Track] is { } track)

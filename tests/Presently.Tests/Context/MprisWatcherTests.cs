@@ -167,7 +167,7 @@ public sealed class MprisWatcherTests
     {
         if (!enricher.Applies(sample)) return null;
         var facts = new ContextFacts();
-        enricher.Enrich(sample, facts, CancellationToken.None);
+        enricher.Enrich(sample, facts, TimeSpan.FromSeconds(1));
         return facts.ToContext();
     }
 }

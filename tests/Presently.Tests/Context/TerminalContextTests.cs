@@ -95,18 +95,18 @@ public sealed class TerminalContextTests : IAsyncLifetime
         Process(1, "xterm", 1, 0, 2);
         Process(2, "bash", 2, 3);
         var enricher = new TerminalEnricher(proc.Path, tmux: "/nonexistent/tmux");
-        Assert.Null(enricher.ForegroundCommand(1, CancellationToken.None));
+        Assert.Null(enricher.ForegroundCommand(1, TimeSpan.FromSeconds(1)));
         Process(3, "vim", 3, 3);
         File.WriteAllText(Path.Combine(proc.Path, "3", "cmdline"), "/usr/bin/vim\0notes.md\0");
-        Assert.Equal("vim notes.md", enricher.ForegroundCommand(1, CancellationToken.None));
+        Assert.Equal("vim notes.md", enricher.ForegroundCommand(1, TimeSpan.FromSeconds(1)));
         // Garbage in stat, and a terminal that is gone entirely.
         File.WriteAllText(Path.Combine(proc.Path, "2", "stat"), "2 (bash");
-        Assert.Null(enricher.ForegroundCommand(1, CancellationToken.None));
-        Assert.Null(enricher.ForegroundCommand(99, CancellationToken.None));
+        Assert.Null(enricher.ForegroundCommand(1, TimeSpan.FromSeconds(1)));
+        Assert.Null(enricher.ForegroundCommand(99, TimeSpan.FromSeconds(1)));
         // tmux in front but no tmux to ask: the client's own command line is all that is known.
         Process(2, "bash", 2, 4);
         Process(4, "tmux: client", 4, 4);
         File.WriteAllText(Path.Combine(proc.Path, "4", "cmdline"), "tmux\0attach\0");
-        Assert.Equal("tmux attach", enricher.ForegroundCommand(1, CancellationToken.None));
+        Assert.Equal("tmux attach", enricher.ForegroundCommand(1, TimeSpan.FromSeconds(1)));
     }
 }

@@ -34,7 +34,7 @@ public class TitleEnricherTests
         Assert.True(enricher.Applies(chrome));
         Assert.False(enricher.Applies(new ForegroundSample("XTerm", "Trending - GitHub - Google Chrome", "xterm", null)));
         var facts = new ContextFacts();
-        enricher.Enrich(chrome, facts, CancellationToken.None);
+        enricher.Enrich(chrome, facts, TimeSpan.FromSeconds(1));
         Assert.Equal(SpanContext.Of((ContextKeys.Tab, "Trending - GitHub"), (ContextKeys.Site, "github.com")), facts.ToContext());
     }
 
@@ -70,7 +70,7 @@ public class TitleEnricherTests
         })
         {
             var facts = new ContextFacts();
-            enricher.Enrich(sample, facts, CancellationToken.None);
+            enricher.Enrich(sample, facts, TimeSpan.FromSeconds(1));
             var context = facts.ToContext();
             Assert.NotNull(context);
             Assert.All(context.Entries, e => Assert.True(e.Value.Length <= SpanContext.MaxValueLength));
@@ -86,7 +86,7 @@ public class TitleEnricherTests
         Assert.True(enricher.Applies(new ForegroundSample("Code", "a - b - Visual Studio Code", "code", null)));
         Assert.False(enricher.Applies(new ForegroundSample("Firefox", "a - b", "firefox", null)));
         var facts = new ContextFacts();
-        enricher.Enrich(new ForegroundSample("Code", "● main.rs - tracker - Visual Studio Code", "code", null), facts, CancellationToken.None);
+        enricher.Enrich(new ForegroundSample("Code", "● main.rs - tracker - Visual Studio Code", "code", null), facts, TimeSpan.FromSeconds(1));
         Assert.Equal(SpanContext.Of((ContextKeys.Project, "tracker"), (ContextKeys.File, "main.rs")), facts.ToContext());
     }
 }
