@@ -22,7 +22,7 @@ public sealed class MediaEnricherTests : IDisposable
     [Fact]
     public async Task Media_context_is_given_when_the_player_is_in_front_and_not_for_other_apps()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         await using var player = await TestMprisPlayer.StartAsync(bus.Address, "testplayer", "Test Player", "First Song", ["Ann", "Bob"]);
         // A browser instance: named only by its bus name (org.mpris.MediaPlayer2.chromium.instance123).
         await using var browser = await TestMprisPlayer.StartAsync(bus.Address, "chromium.instance123", "Web Media", "A Video", ["Channel"], status: "Paused");
@@ -59,7 +59,7 @@ public sealed class MediaEnricherTests : IDisposable
     [Fact]
     public async Task Media_playing_counts_as_present_when_MediaCountsAsPresent()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         await using var player = await TestMprisPlayer.StartAsync(bus.Address, "testplayer", "Test Player", "Long Film", ["Studio"]);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var watcher = new MprisWatcher(bus.Address, time, new AgentLog(TextWriter.Null)).Start();
@@ -83,7 +83,7 @@ public sealed class MediaEnricherTests : IDisposable
     [Fact]
     public async Task A_track_change_while_the_player_is_in_front_starts_a_span_with_the_new_track()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         await using var player = await TestMprisPlayer.StartAsync(bus.Address, "testplayer", "Test Player", "First Song", ["Ann"]);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
         using var watcher = new MprisWatcher(bus.Address, time, new AgentLog(TextWriter.Null)).Start();

@@ -16,7 +16,7 @@ public sealed class MprisWatcherTests
     [Fact]
     public async Task The_watcher_sees_track_artist_and_playback_and_follows_changes()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         await using var player = await TestMprisPlayer.StartAsync(bus.Address, "testplayer", "Test Player", "First Song", ["Ann", "Bob"]);
 
         // The test player is a real MPRIS player as far as playerctl is concerned.
@@ -58,7 +58,7 @@ public sealed class MprisWatcherTests
     [Fact]
     public async Task Players_sending_wrong_types_or_never_answering_leave_the_watcher_and_the_others_working()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         await using var silent = await TestMprisPlayer.StartAsync(bus.Address, "silentplayer", "Silent", "Never Heard", ["Nobody"], behaviour: TestMprisPlayer.Behaviour.Silent);
         await using var wrong = await TestMprisPlayer.StartAsync(bus.Address, "wrongplayer", "Wrong", "Wrong Song", ["Wrong Artist"], behaviour: TestMprisPlayer.Behaviour.WrongTypes);
         await using var good = await TestMprisPlayer.StartAsync(bus.Address, "testplayer", "Test Player", "Good Song", ["Ann"]);
@@ -106,7 +106,7 @@ public sealed class MprisWatcherTests
     [Fact]
     public async Task The_bus_going_away_makes_media_unavailable_and_says_why()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         await using var player = await TestMprisPlayer.StartAsync(bus.Address, "testplayer", "Test Player", "Song", ["Ann"]);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         using var watcher = new MprisWatcher(bus.Address, time, new AgentLog(TextWriter.Null)).Start();
@@ -146,7 +146,7 @@ public sealed class MprisWatcherTests
     [Fact]
     public async Task At_most_32_players_are_followed()
     {
-        using var bus = await PrivateSessionBus.StartAsync();
+        using var bus = new PrivateBus();
         var players = new List<TestMprisPlayer>();
         try
         {

@@ -4,9 +4,9 @@ namespace Presently.Agent.Platforms.Linux;
 internal static class ProcFs
 {
     /// <summary>The process's command name (<c>/proc/PID/comm</c>), or null when it is gone or hidden.</summary>
-    public static string? ProcessName(int pid)
+    public static string? ProcessName(int? pid)
     {
-        if (pid <= 0) return null;
+        if (pid is not > 0) return null;
         try
         {
             var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();

@@ -15,7 +15,7 @@ internal sealed record WindowInfo(string? Id, string? AppId, string? Title, int?
     /// <summary>A sample for this window: an app without an id goes by its process name.</summary>
     public ForegroundSample ToSample(TimeSpan? idle)
     {
-        var process = Pid is { } pid ? ProcFs.ProcessName(pid) : null;
+        var process = ProcFs.ProcessName(Pid);
         return new ForegroundSample(string.IsNullOrEmpty(AppId) ? process : AppId, Title, process, idle, Pid);
     }
 }

@@ -1,3 +1,4 @@
+using Presently.Tests.Fixtures;
 using Tmds.DBus.Protocol;
 
 namespace Presently.Tests.Agent.SessionBus;

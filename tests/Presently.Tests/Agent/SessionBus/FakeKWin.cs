@@ -1,3 +1,4 @@
+using Presently.Tests.Fixtures;
 using System.Collections.Concurrent;
 using Tmds.DBus.Protocol;
 

@@ -184,7 +184,7 @@ public sealed class GnomeShellSensor : SessionBusSensor
         {
             if (WmClass.Length == 0 && Title.Length == 0 && Pid <= 0) return Unknown;
             var pid = Pid > 0 ? Pid : (int?)null;
-            var process = ProcNames.Comm(pid);
+            var process = ProcFs.ProcessName(pid);
             return new ForegroundSample(WmClass.Length > 0 ? WmClass : process, Title.Length > 0 ? Title : null, process, null, pid);
         }
     }

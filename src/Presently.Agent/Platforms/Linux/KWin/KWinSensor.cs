@@ -147,7 +147,7 @@ public sealed class KWinSensor : SessionBusSensor
             Publish(Unknown); // no active window (the desktop, a locked screen)
             return;
         }
-        var process = ProcNames.Comm(pid);
+        var process = ProcFs.ProcessName(pid);
         Publish(new ForegroundSample(resourceClass.Length > 0 ? resourceClass : process, caption.Length > 0 ? caption : null, process, null, pid > 0 ? pid : null));
     }
 

@@ -136,7 +136,7 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
         {
             var (instance, cls) = X11Properties.ReadClass(_display, w, _atoms.WmClass);
             var pid = X11Properties.ReadCardinal(_display, w, _atoms.NetWmPid) is { } p and > 0 and <= int.MaxValue ? (int?)p : null;
-            var process = pid is { } id ? ProcessName((uint)id) : null;
+            var process = ProcFs.ProcessName(pid);
             identity = (cls ?? instance ?? process, process, pid);
             if (_identities.Count >= MaxRememberedWindows) _identities.Clear();
             _identities[w] = identity;
@@ -188,19 +188,6 @@ public sealed unsafe class X11ForegroundSensor : IForegroundSensor
             else if (ev.Property.Window == _watched && (ev.Property.Atom == _atoms.NetWmName || ev.Property.Atom == _atoms.WmName)) seen |= Seen.Title;
         }
         return seen;
-    }
-
-    private static string? ProcessName(uint pid)
-    {
-        try
-        {
-            var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
-            return comm.Length == 0 ? null : comm;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     [UnmanagedCallersOnly]

@@ -1,7 +1,6 @@
-using Presently.Tests.Fixtures;
 using Tmds.DBus.Protocol;
 
-namespace Presently.Tests.Agent.SessionBus;
+namespace Presently.Tests.Fixtures;
 
 /// <summary>A dbus-daemon of the test's own (session configuration), on a socket in a temporary folder.</summary>
 public sealed class PrivateBus : IDisposable
@@ -24,6 +23,9 @@ public sealed class PrivateBus : IDisposable
     public string Address { get; }
 
     public string Folder => _dir.Path;
+
+    /// <summary>Ends the daemon: everyone on the bus is disconnected.</summary>
+    public async Task StopAsync() => await _daemon.StopAsync(TimeSpan.FromSeconds(5));
 
     /// <summary>What dbus-daemon said, for failure messages.</summary>
     public string DaemonOutput => _daemon.Output;
