@@ -14,7 +14,7 @@ internal static class Commands
         {
             var log = new AgentLog(Console.Error, settings.Verbose);
             Enrollment.CredentialFile.Apply(settings);
-            using var sensor = Platforms.PlatformSelector.OpenSensor(log);
+            using var sensor = Platforms.PlatformSelector.OpenSensor(settings, log);
             // SIGTERM (systemd, kill) stops the agent the way Ctrl+C does: the open span is closed and sent.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             void Stop(PosixSignalContext signal)

@@ -98,9 +98,9 @@ public sealed class SensorRun : IDisposable
     private readonly Thread _thread;
     private readonly List<Presently.Agent.Sensors.ForegroundSample> _samples = [];
 
-    public SensorRun(Presently.Agent.Sensors.IForegroundSensor sensor, TimeSpan? heartbeat = null)
+    public SensorRun(Presently.Agent.Sensors.IForegroundSensor sensor, TimeSpan? heartbeat = null, TimeSpan? idleThreshold = null)
     {
-        var timing = new Presently.Agent.Sensors.SensorTiming(TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(3), heartbeat ?? TimeSpan.FromSeconds(1));
+        var timing = new Presently.Agent.Sensors.SensorTiming(TimeSpan.FromMilliseconds(200), idleThreshold ?? TimeSpan.FromMinutes(3), heartbeat ?? TimeSpan.FromSeconds(1));
         _thread = new Thread(() =>
         {
             try

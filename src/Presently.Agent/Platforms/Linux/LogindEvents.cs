@@ -116,7 +116,8 @@ public sealed class LogindEvents : ISystemEventSource
         }
     }
 
-    private static async Task<string?> FindSessionPathAsync(DBusConnection connection)
+    /// <summary>This process's login session (asked of logind, else from XDG_SESSION_ID), or null when it has none.</summary>
+    internal static async Task<string?> FindSessionPathAsync(DBusConnection connection)
     {
         try
         {

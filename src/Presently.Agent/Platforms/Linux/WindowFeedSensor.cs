@@ -91,9 +91,9 @@ internal sealed unsafe class WindowFeedSensor : IForegroundSensor
                 fds[count++] = new LibC.PollFd { Fd = stop.Fd, Events = LibC.POLLIN };
                 var feedSlot = socket is null ? -1 : count;
                 if (socket is not null) fds[count++] = new LibC.PollFd { Fd = (int)socket.Handle, Events = LibC.POLLIN };
-                var idleSocket = _idle?.Socket;
-                var idleSlot = idleSocket is null ? -1 : count;
-                if (idleSocket is not null) fds[count++] = new LibC.PollFd { Fd = (int)idleSocket.Handle, Events = LibC.POLLIN };
+                var idleHandle = _idle?.WaitHandle;
+                var idleSlot = idleHandle is null ? -1 : count;
+                if (idleHandle is not null) fds[count++] = new LibC.PollFd { Fd = (int)idleHandle.DangerousGetHandle(), Events = LibC.POLLIN };
 
                 if (!changed)
                 {

@@ -32,6 +32,9 @@ public sealed class KWinDesktop : IAsyncDisposable
 
     public string Folder => _dir.Path;
 
+    /// <summary>KWin's Wayland socket.</summary>
+    public string WaylandSocket => Path.Combine(_dir.File("run"), "wayland-presently");
+
     /// <summary>The Xwayland display KWin started.</summary>
     public string Display { get; private set; } = "";
 
@@ -150,6 +153,11 @@ public sealed class KWinDesktop : IAsyncDisposable
             await CallAsync($"/{id.ToString(CultureInfo.InvariantCulture)}", "org.kde.kwin.Script", "run"); // Plasma 5
         }
     }
+
+    /// <summary>Tells KWin the user did something, as input would (org.freedesktop.ScreenSaver SimulateUserActivity).</summary>
+    public Task SimulateUserActivityAsync() =>
+        PrivateBus.LeaveReceiveThread(_control!.CallMethodAsync(
+            Presently.Agent.Platforms.Linux.SessionBus.BusCalls.Message(_control, "org.freedesktop.ScreenSaver", "/ScreenSaver", "org.freedesktop.ScreenSaver", "SimulateUserActivity")));
 
     /// <summary>Whether KWin has a script of that plugin name loaded.</summary>
     public Task<bool> IsScriptLoadedAsync(string plugin) =>

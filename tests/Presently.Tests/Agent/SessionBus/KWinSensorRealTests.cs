@@ -66,4 +66,37 @@ public sealed class KWinSensorRealTests
         Assert.False(await kwin.IsScriptLoadedAsync(KWinScript.PluginName), "the agent's script is still loaded in KWin after Dispose");
         Assert.Contains("kwin: script", log.ToString());
     }
+
+    [Fact]
+    public async Task KWin_sensor_on_Wayland_tells_idle_from_KWin_s_idle_protocol_and_input_coming_back()
+    {
+        await using var kwin = await KWinDesktop.StartAsync();
+        var threshold = TimeSpan.FromSeconds(2);
+        var sensor = await Task.Run(() => KWinSensor.Open(new AgentLog(TextWriter.Null), kwin.Bus.Address, Path.Combine(kwin.Folder, "agent"), waylandSocket: kwin.WaylandSocket));
+        try
+        {
+            Assert.Equal(["kwin", "idle"], sensor.Capabilities);
+            Assert.Equal(Capability.Yes("idle"), sensor.Explain()[1]);
+            using var run = new SensorRun(sensor, heartbeat: TimeSpan.FromMinutes(1), idleThreshold: threshold);
+            await kwin.OpenTerminalAsync("PresentlyIdle", "Idle probe");
+            var first = await run.WaitForAsync(x => x.App == "presentlyidle", $"the window (KWin: {kwin.Output})", 60);
+            Assert.True(first.Idle < threshold, $"idle {first.Idle} at the first window");
+
+            // The virtual backend has no input devices: KWin says "idled" at the threshold, and the
+            // sensor wakes for it without a heartbeat (a minute here).
+            var idle = await run.WaitForAsync(x => x.Idle >= threshold, "idle past the threshold", 15);
+            Assert.InRange(idle.Idle!.Value, threshold, threshold + TimeSpan.FromSeconds(2));
+            Assert.Equal("presentlyidle", idle.App);
+
+            // Activity KWin is told of ends idle at once ("resumed").
+            await kwin.SimulateUserActivityAsync();
+            var back = await run.WaitForAsync(x => x.Idle == TimeSpan.Zero, "activity after the simulated input", 5);
+            Assert.Equal("presentlyidle", back.App);
+            Assert.Null(run.Failure);
+        }
+        finally
+        {
+            sensor.Dispose();
+        }
+    }
 }

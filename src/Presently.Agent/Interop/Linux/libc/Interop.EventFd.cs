@@ -13,6 +13,9 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static partial nint Write(SafeEventFdHandle fd, void* buffer, nuint count);
 
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(SafeEventFdHandle fd, void* buffer, nuint count);
+
     [LibraryImport("libc", EntryPoint = "close")]
     internal static partial int CloseFd(IntPtr fd);
 
@@ -29,6 +32,13 @@ internal static unsafe partial class LibC
     {
         ulong one = 1;
         Write(fd, &one, sizeof(ulong));
+    }
+
+    /// <summary>Resets the eventfd to not readable (it is non-blocking: nothing to read returns at once).</summary>
+    public static void Drain(SafeEventFdHandle fd)
+    {
+        ulong count;
+        Read(fd, &count, sizeof(ulong));
     }
 }
 

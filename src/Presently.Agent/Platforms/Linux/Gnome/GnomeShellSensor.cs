@@ -8,7 +8,8 @@ namespace Presently.Agent.Platforms.Linux.Gnome;
 /// The focused window on GNOME Shell (43 and later, Wayland or X11), told by the Presently extension
 /// (<see cref="GnomeShellExtension"/>): its <c>FocusChanged(s, s, i)</c> signal on every focus and
 /// title change, and <c>FocusedWindow()</c> asked at start and whenever the extension (re)appears on
-/// the bus. Idle time comes from Mutter's IdleMonitor.
+/// the bus. Idle time comes from the compositor's Wayland idle protocol when Mutter offers one, else
+/// from Mutter's IdleMonitor on the bus.
 /// </summary>
 public sealed class GnomeShellSensor : SessionBusSensor
 {
@@ -26,7 +27,7 @@ public sealed class GnomeShellSensor : SessionBusSensor
     private IDisposable? _ownerWatch;
     private IDisposable? _signalWatch;
 
-    private GnomeShellSensor(string address, Func<bool> extensionInstalled, AgentLog log, TimeProvider time) : base(address, log, time)
+    private GnomeShellSensor(string address, Func<bool> extensionInstalled, string? waylandSocket, AgentLog log, TimeProvider time) : base(address, waylandSocket, log, time)
     {
         _extensionInstalled = extensionInstalled;
     }
@@ -41,11 +42,11 @@ public sealed class GnomeShellSensor : SessionBusSensor
     /// there is no bus, or the extension neither runs nor is installed. Installed but not running yet
     /// (no re-login since install) starts, and says so in status until it appears.
     /// </summary>
-    public static GnomeShellSensor Open(AgentLog log, string? busAddress = null, Func<bool>? extensionInstalled = null, TimeProvider? time = null)
+    public static GnomeShellSensor Open(AgentLog log, string? busAddress = null, Func<bool>? extensionInstalled = null, TimeProvider? time = null, string? waylandSocket = null)
     {
         var address = busAddress ?? BusCalls.SessionAddress()
             ?? throw new SensorUnavailableException("GNOME Shell sensor: no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not set and XDG_RUNTIME_DIR/bus does not exist)");
-        var sensor = new GnomeShellSensor(address, extensionInstalled ?? GnomeShellExtension.IsInstalledForCurrentUser, log, time ?? TimeProvider.System);
+        var sensor = new GnomeShellSensor(address, extensionInstalled ?? GnomeShellExtension.IsInstalledForCurrentUser, waylandSocket, log, time ?? TimeProvider.System);
         sensor.Start("GNOME Shell sensor");
         return sensor;
     }

@@ -9,7 +9,8 @@ namespace Presently.Agent.Platforms.Linux.KWin;
 /// loads over D-Bus (<c>org.kde.KWin /Scripting loadScript</c>) and unloads on stop. The script calls
 /// back <see cref="KWinScript.CallbackMethod"/> on this connection's unique name on every activation
 /// and caption change. When KWin restarts (it takes its scripts with it) the script is loaded again.
-/// Idle time comes from org.freedesktop.ScreenSaver, which Plasma implements.
+/// Idle time comes from KWin's Wayland idle protocol (ext-idle-notify-v1) on Wayland; on X11, from
+/// org.freedesktop.ScreenSaver, which Plasma implements (it answers NotSupported on Wayland).
 /// </summary>
 public sealed class KWinSensor : SessionBusSensor
 {
@@ -26,7 +27,7 @@ public sealed class KWinSensor : SessionBusSensor
     private string? _lastRejected;
     private IDisposable? _ownerWatch;
 
-    private KWinSensor(string address, string scriptDirectory, AgentLog log, TimeProvider time) : base(address, log, time)
+    private KWinSensor(string address, string scriptDirectory, string? waylandSocket, AgentLog log, TimeProvider time) : base(address, waylandSocket, log, time)
     {
         _scriptDirectory = scriptDirectory;
     }
@@ -40,11 +41,11 @@ public sealed class KWinSensor : SessionBusSensor
     /// loads the script into KWin and starts; throws <see cref="SensorUnavailableException"/> saying
     /// why when there is no bus, no KWin on it, or KWin refuses the script.
     /// </summary>
-    public static KWinSensor Open(AgentLog log, string? busAddress = null, string? scriptDirectory = null, TimeProvider? time = null)
+    public static KWinSensor Open(AgentLog log, string? busAddress = null, string? scriptDirectory = null, TimeProvider? time = null, string? waylandSocket = null)
     {
         var address = busAddress ?? BusCalls.SessionAddress()
             ?? throw new SensorUnavailableException("KWin sensor: no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not set and XDG_RUNTIME_DIR/bus does not exist)");
-        var sensor = new KWinSensor(address, scriptDirectory ?? KWinScript.DefaultDirectory(), log, time ?? TimeProvider.System);
+        var sensor = new KWinSensor(address, scriptDirectory ?? KWinScript.DefaultDirectory(), waylandSocket, log, time ?? TimeProvider.System);
         sensor.Start("KWin sensor");
         return sensor;
     }

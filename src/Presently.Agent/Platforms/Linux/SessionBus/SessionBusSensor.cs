@@ -1,4 +1,6 @@
 using Tmds.DBus.Protocol;
+using Presently.Agent.Interop.Linux;
+using Presently.Agent.Platforms.Linux.Wayland;
 using Presently.Agent.Sensors;
 
 namespace Presently.Agent.Platforms.Linux.SessionBus;
@@ -9,6 +11,10 @@ namespace Presently.Agent.Platforms.Linux.SessionBus;
 /// window and wake the sensor thread; every call that can block (idle time, reloading the helper,
 /// reconnecting) happens on the sensor thread, bounded by <see cref="BusCalls.Timeout"/>.
 /// When the bus goes away the window is unknown and the sensor reconnects every few seconds.
+/// Idle time comes from the compositor's Wayland idle protocol when it offers one (KWin does:
+/// Plasma's ScreenSaver does not tell idle time on Wayland), else from the session bus.
+/// The sensor thread blocks in poll(2) on an eventfd (woken by messages and stopping) and the
+/// Wayland idle socket.
 /// </summary>
 public abstract class SessionBusSensor : IForegroundSensor
 {
@@ -16,17 +22,23 @@ public abstract class SessionBusSensor : IForegroundSensor
     private static readonly TimeSpan ReconnectEvery = TimeSpan.FromSeconds(5);
 
     private readonly string _address;
-    private readonly AutoResetEvent _wake = new(false);
+    private readonly string? _waylandSocket;
+    private readonly SafeEventFdHandle _wake = LibC.CreateEventFd();
     private readonly Lock _lock = new();
     private ForegroundSample _latest = Unknown;
     private string? _busProblem;
     private DateTimeOffset _reconnectAt;
     private DBusConnection? _connection;
     private SessionIdle? _idle;
+    private IIdleSource? _waylandIdle;
+    private string? _noWaylandIdle;
+    private DateTimeOffset _waylandRetryAt;
 
-    protected SessionBusSensor(string address, AgentLog log, TimeProvider time)
+    /// <param name="waylandSocket">The compositor's Wayland socket, to ask for idle time; null on X11.</param>
+    protected SessionBusSensor(string address, string? waylandSocket, AgentLog log, TimeProvider time)
     {
         _address = address;
+        _waylandSocket = waylandSocket;
         Log = log;
         Time = time;
     }
@@ -37,7 +49,7 @@ public abstract class SessionBusSensor : IForegroundSensor
 
     public abstract string Name { get; }
 
-    public IReadOnlyList<string> Capabilities => _idle?.Available == true ? [Name, "idle"] : [Name];
+    public IReadOnlyList<string> Capabilities => _waylandIdle is not null || _idle?.Available == true ? [Name, "idle"] : [Name];
 
     /// <summary>Which idle sources to try, best first.</summary>
     private protected abstract SessionIdle.Source[] IdleSources { get; }
@@ -54,14 +66,17 @@ public abstract class SessionBusSensor : IForegroundSensor
     public IReadOnlyList<Capability> Explain()
     {
         var problem = Volatile.Read(ref _busProblem);
-        return problem is not null
-            ? [Capability.No("titles", problem), Capability.No("idle", problem)]
-            : [ExplainWindows(), _idle?.Explain() ?? Capability.No("idle", "not connected yet")];
+        var idle = _waylandIdle?.Explain()
+            ?? (problem is not null ? Capability.No("idle", problem) : null)
+            ?? _idle?.Explain()
+            ?? Capability.No("idle", "not connected yet");
+        return [problem is not null ? Capability.No("titles", problem) : ExplainWindows(), idle];
     }
 
     /// <summary>Connects and sets up once, for Open: any failure is the sensor being unavailable.</summary>
     protected void Start(string what)
     {
+        if (_waylandSocket is not null) (_waylandIdle, _noWaylandIdle) = WaylandIdleWatcher.Open(_waylandSocket, Time, Log);
         try
         {
             // Off the caller's synchronization context (a UI or test framework's), which this thread blocks.
@@ -84,7 +99,12 @@ public abstract class SessionBusSensor : IForegroundSensor
         var connection = await BusCalls.ConnectAsync(_address).ConfigureAwait(false);
         try
         {
-            _idle = await SessionIdle.ProbeAsync(connection, Time, IdleSources).ConfigureAwait(false);
+            // The session bus is asked only when the compositor does not tell idle time itself.
+            if (_waylandIdle is null)
+            {
+                _idle = await SessionIdle.ProbeAsync(connection, Time, IdleSources).ConfigureAwait(false);
+                if (!_idle.Available && _noWaylandIdle is not null) _idle.AlsoTried($"Wayland: {_noWaylandIdle}");
+            }
             await SetUpAsync(connection).ConfigureAwait(false);
         }
         catch
@@ -109,38 +129,70 @@ public abstract class SessionBusSensor : IForegroundSensor
     protected void Publish(ForegroundSample window)
     {
         lock (_lock) _latest = window;
-        _wake.Set();
+        Wake();
     }
 
     /// <summary>Wakes the sensor thread to run <see cref="Maintain"/>.</summary>
-    protected void Wake() => _wake.Set();
-
-    public void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
+    protected void Wake()
     {
-        using var stop = ct.Register(() => _wake.Set());
+        try
+        {
+            LibC.Signal(_wake);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A message that arrived while the sensor was being disposed: nobody is waiting any more.
+        }
+    }
+
+    public unsafe void Run(Action<ForegroundSample> onSample, SensorTiming timing, CancellationToken ct)
+    {
+        using var stop = ct.Register(Wake);
+        _waylandIdle?.Start(timing.IdleThreshold);
+        var fds = stackalloc LibC.PollFd[2];
         while (!ct.IsCancellationRequested)
         {
             var connection = KeepConnected();
             if (connection is not null) Maintain(connection);
-            var idle = connection is null ? null : _idle?.Read();
+            KeepWatchingIdle();
+            var idle = _waylandIdle is { } wayland ? wayland.Idle : connection is null ? null : _idle?.Read();
             ForegroundSample window;
             lock (_lock) window = _latest;
             if (ct.IsCancellationRequested) break;
             onSample(window with { Idle = idle });
-            _wake.WaitOne(NextWait(idle, timing, connection is null));
+
+            fds[0] = new LibC.PollFd { Fd = _wake.Fd, Events = LibC.POLLIN };
+            var count = 1;
+            if (_waylandIdle?.WaitHandle is { } idleHandle) fds[count++] = new LibC.PollFd { Fd = (int)idleHandle.DangerousGetHandle(), Events = LibC.POLLIN };
+            var idleBroken = _waylandIdle is { WaitHandle: null };
+            var wait = NextWait(idle, timing, disconnected: connection is null || idleBroken, idleIsTold: _waylandIdle is not null);
+            if (LibC.poll(fds, (nuint)count, (int)Math.Ceiling(wait.TotalMilliseconds)) > 0)
+            {
+                if (fds[0].REvents != 0) LibC.Drain(_wake);
+                if (count > 1 && fds[1].REvents != 0) _waylandIdle!.Read();
+            }
         }
     }
 
+    /// <summary>Connects the Wayland idle watcher again (every few seconds) after its connection broke.</summary>
+    private void KeepWatchingIdle()
+    {
+        if (_waylandIdle is not { } wayland || wayland.WaitHandle is not null || Time.GetUtcNow() < _waylandRetryAt) return;
+        _waylandRetryAt = Time.GetUtcNow() + ReconnectEvery;
+        wayland.Reconnect();
+    }
+
     /// <summary>
-    /// Told of every window change, the sensor wakes for the heartbeat, or when idle time could first
-    /// reach the threshold (it grows no faster than the clock), or, once idle, every poll interval to
-    /// see input come back.
+    /// Told of every window change, the sensor wakes for the heartbeat. Asking the session bus for idle
+    /// time, it also wakes when idle time could first reach the threshold (it grows no faster than the
+    /// clock), and, once idle, every poll interval to see input come back; a compositor that tells idle
+    /// time (<paramref name="idleIsTold"/>) wakes it for both.
     /// </summary>
-    internal static TimeSpan NextWait(TimeSpan? idle, SensorTiming timing, bool disconnected)
+    internal static TimeSpan NextWait(TimeSpan? idle, SensorTiming timing, bool disconnected, bool idleIsTold = false)
     {
         var wait = timing.Heartbeat + TimeSpan.FromMilliseconds(20);
         if (disconnected) wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, ReconnectEvery.Ticks));
-        else if (idle is { } i)
+        else if (!idleIsTold && idle is { } i)
             wait = i >= timing.IdleThreshold ? timing.PollInterval : TimeSpan.FromTicks(Math.Min(wait.Ticks, (timing.IdleThreshold - i + TimeSpan.FromMilliseconds(20)).Ticks));
         return TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 10, 60_000));
     }
@@ -187,6 +239,7 @@ public abstract class SessionBusSensor : IForegroundSensor
             }
             connection.Dispose();
         }
+        _waylandIdle?.Dispose();
         _wake.Dispose();
         GC.SuppressFinalize(this);
     }

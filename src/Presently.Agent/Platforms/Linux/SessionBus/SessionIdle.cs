@@ -60,6 +60,9 @@ internal sealed class SessionIdle
         return idle;
     }
 
+    /// <summary>Adds what else was tried to the explanation when nothing answers.</summary>
+    public void AlsoTried(string what) => _why += $"; {what}";
+
     /// <summary>The idle time, or null when unknown (no source, or the source failed just now or recently).</summary>
     public TimeSpan? Read()
     {

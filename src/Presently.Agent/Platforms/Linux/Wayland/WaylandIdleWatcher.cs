@@ -58,6 +58,8 @@ internal sealed class WaylandIdleWatcher : IIdleSource
 
     public Socket? Socket => _watching ? _socket : null;
 
+    public System.Runtime.InteropServices.SafeHandle? WaitHandle => Socket?.SafeHandle;
+
     /// <summary>Which protocol is in use: ext_idle_notifier_v1 or org_kde_kwin_idle.</summary>
     public string Protocol => _protocol;
 
