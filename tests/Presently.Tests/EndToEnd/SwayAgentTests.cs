@@ -40,7 +40,7 @@ public sealed class SwayAgentTests
         var log = TestContext.Current.TestOutputHelper;
         try
         {
-            await WaitForBoardAppAsync(server, "AppGamma", TimeSpan.FromSeconds(30));
+            await BoardPage.WaitForAppAsync(server, "AppGamma", TimeSpan.FromSeconds(30));
             var from = DateTimeOffset.UtcNow;
 
             // The script: Alpha for 4 s, Beta for 3 s, Alpha for 5 s, then away to Gamma.
@@ -51,13 +51,13 @@ public sealed class SwayAgentTests
             {
                 var switched = Stopwatch.StartNew();
                 await desktop.FocusAsync(app);
-                latencies.Add(await WaitForBoardAppAsync(server, app, BoardDeadline, switched));
+                latencies.Add(await BoardPage.WaitForAppAsync(server, app, BoardDeadline, switched));
                 await Task.Delay(TimeSpan.FromSeconds(seconds) - switched.Elapsed);
                 spent[app] = spent.GetValueOrDefault(app) + switched.Elapsed.TotalSeconds;
             }
             var last = Stopwatch.StartNew();
             await desktop.FocusAsync("AppGamma");
-            latencies.Add(await WaitForBoardAppAsync(server, "AppGamma", BoardDeadline, last));
+            latencies.Add(await BoardPage.WaitForAppAsync(server, "AppGamma", BoardDeadline, last));
             log?.WriteLine($"board latencies (ms): {string.Join(", ", latencies.Select(l => l.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)))}");
 
             var to = DateTimeOffset.UtcNow.AddMinutes(1);
@@ -135,7 +135,7 @@ public sealed class SwayAgentTests
         var env = new Dictionary<string, string?> { ["PRESENTLY_AGENT_AGENTID"] = "sway-killed" };
         try
         {
-            await WaitForBoardAppAsync(server, "AppAlpha", TimeSpan.FromSeconds(30));
+            await BoardPage.WaitForAppAsync(server, "AppAlpha", TimeSpan.FromSeconds(30));
             await desktop.KillAsync();
 
             // status.json is rewritten when the connection changes or every 10 s at most.
@@ -154,13 +154,5 @@ public sealed class SwayAgentTests
             throw;
         }
         Assert.Equal(0, await agent.StopAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    private static async Task<TimeSpan> WaitForBoardAppAsync(ServerHost server, string app, TimeSpan timeout, Stopwatch? since = null)
-    {
-        since ??= Stopwatch.StartNew();
-        var card = $"<div class=\"app\">{WebUtility.HtmlEncode(app)}</div>";
-        await Eventually.Until(() => server.Http.GetStringAsync("/"), html => html.Contains(card, StringComparison.Ordinal), timeout, $"board showing {app}");
-        return since.Elapsed;
     }
 }

@@ -59,14 +59,14 @@ public sealed class WindowsAgentUnderWineTests
         using var agent = wine.Start(exe, "run", "--verbose");
         try
         {
-            await WaitForBoardAppAsync(server, null, TimeSpan.FromSeconds(30));
+            await BoardPage.WaitForAppAsync(server, null, TimeSpan.FromSeconds(30));
             log?.WriteLine($"agent on the board after {total.Elapsed.TotalSeconds:0.0} s");
             // A program that has just started may take Wine's foreground after the xterm got the X focus;
             // going through notepad to the xterm makes the starting point certain.
             await wine.ActivateAsync(notepad);
-            await WaitForBoardAppAsync(server, Notepad, BoardDeadline);
+            await BoardPage.WaitForAppAsync(server, Notepad, BoardDeadline);
             await wine.ActivateAsync(neutral);
-            await WaitForBoardAppAsync(server, Elsewhere, BoardDeadline);
+            await BoardPage.WaitForAppAsync(server, Elsewhere, BoardDeadline);
             // Time before this (the warm-up) is outside the report's period.
             var from = DateTimeOffset.UtcNow;
 
@@ -78,13 +78,13 @@ public sealed class WindowsAgentUnderWineTests
             {
                 var switched = Stopwatch.StartNew();
                 await wine.ActivateAsync(window);
-                latencies.Add(await WaitForBoardAppAsync(server, app, BoardDeadline, switched));
+                latencies.Add(await BoardPage.WaitForAppAsync(server, app, BoardDeadline, switched));
                 await Task.Delay(TimeSpan.FromSeconds(seconds) - switched.Elapsed);
                 spent[app] = spent.GetValueOrDefault(app) + switched.Elapsed.TotalSeconds;
             }
             var last = Stopwatch.StartNew();
             await wine.ActivateAsync(neutral);
-            latencies.Add(await WaitForBoardAppAsync(server, Elsewhere, BoardDeadline, last));
+            latencies.Add(await BoardPage.WaitForAppAsync(server, Elsewhere, BoardDeadline, last));
             log?.WriteLine($"board latencies (ms): {string.Join(", ", latencies.Select(l => l.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)))}");
 
             // The spans of the script are closed once the board shows the next app; the report may take a moment longer.
@@ -159,16 +159,6 @@ public sealed class WindowsAgentUnderWineTests
 
         var (_, twice) = await wine.RunAsync(exe, ["uninstall"], TimeSpan.FromSeconds(60));
         Assert.Contains("no logon entry to remove", twice);
-    }
-
-    /// <summary>Waits until the board page shows <paramref name="app"/> on a card; returns how long that took from <paramref name="since"/>.</summary>
-    /// <param name="app">null: any app.</param>
-    private static async Task<TimeSpan> WaitForBoardAppAsync(ServerHost server, string? app, TimeSpan timeout, Stopwatch? since = null)
-    {
-        since ??= Stopwatch.StartNew();
-        var card = app is null ? "<div class=\"app\">" : $"<div class=\"app\">{WebUtility.HtmlEncode(app)}</div>";
-        await Eventually.Until(() => server.Http.GetStringAsync("/"), html => html.Contains(card, StringComparison.Ordinal), timeout, $"board showing {app ?? "the agent"}");
-        return since.Elapsed;
     }
 
     private static string Describe(Dictionary<string, double> seconds) =>

@@ -16,7 +16,7 @@ namespace Presently.Tests.Agent.SessionBus;
 public sealed class GnomeShellDesktop : IAsyncDisposable
 {
     public const string HelperUuid = "presently-test@presently.dev";
-    private const string WaylandSocket = "wayland-presently";
+    public const string WaylandSocket = "wayland-presently";
 
     private readonly TempDirectory _dir = new("presently-gnome-");
     private readonly List<ChildProcess> _windows = [];

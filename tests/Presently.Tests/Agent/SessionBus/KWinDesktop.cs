@@ -32,6 +32,20 @@ public sealed class KWinDesktop : IAsyncDisposable
 
     public string Folder => _dir.Path;
 
+    /// <summary>What a program started in this Plasma Wayland session sees.</summary>
+    public Dictionary<string, string?> Env => new()
+    {
+        ["XDG_RUNTIME_DIR"] = _dir.File("run"),
+        ["WAYLAND_DISPLAY"] = "wayland-presently",
+        ["XDG_SESSION_TYPE"] = "wayland",
+        ["XDG_CURRENT_DESKTOP"] = "KDE",
+        ["DBUS_SESSION_BUS_ADDRESS"] = Bus.Address,
+        ["DISPLAY"] = null,
+        ["SWAYSOCK"] = null,
+        ["I3SOCK"] = null,
+        ["HYPRLAND_INSTANCE_SIGNATURE"] = null,
+    };
+
     /// <summary>KWin's Wayland socket.</summary>
     public string WaylandSocket => Path.Combine(_dir.File("run"), "wayland-presently");
 
