@@ -12,10 +12,10 @@ namespace Presently.Agent.Platforms.Linux;
 /// </summary>
 public sealed class LogindEvents : ISystemEventSource
 {
-    private const string Login1 = "org.freedesktop.login1";
+    internal const string Login1 = "org.freedesktop.login1";
     private const string ManagerPath = "/org/freedesktop/login1";
     private const string ManagerInterface = "org.freedesktop.login1.Manager";
-    private const string SessionInterface = "org.freedesktop.login1.Session";
+    internal const string SessionInterface = "org.freedesktop.login1.Session";
     private const ObserverFlags Flags = ObserverFlags.EmitOnConnectionClosed | ObserverFlags.EmitOnConnectionFailed;
 
     private readonly string? _address;

@@ -15,8 +15,8 @@ namespace Presently.Agent.Platforms.Linux;
 /// </summary>
 internal sealed class LogindIdleHint : IIdleSource
 {
-    private const string Login1 = "org.freedesktop.login1";
-    private const string SessionInterface = "org.freedesktop.login1.Session";
+    private const string Login1 = LogindEvents.Login1;
+    private const string SessionInterface = LogindEvents.SessionInterface;
     private const string Properties = "org.freedesktop.DBus.Properties";
 
     private readonly string _address;
