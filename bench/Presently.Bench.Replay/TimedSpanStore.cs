@@ -53,8 +53,10 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
 
     public Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default) => inner.ListAgentsAsync(ct);
 
-    public Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default) =>
-        inner.GetActiveSpansAsync(from, to, withContext, ct);
+    public Task<Presently.Storage.Reports.ReportResult> RunReportAsync(Presently.Storage.Reports.ReportRequest request, CancellationToken ct = default) =>
+        inner.RunReportAsync(request, ct);
+
+    public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
 
     public Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default) => inner.GetSpansAsync(agentId, ct);
 

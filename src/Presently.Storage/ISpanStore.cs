@@ -1,3 +1,5 @@
+using Presently.Storage.Reports;
+
 namespace Presently.Storage;
 
 /// <summary>
@@ -28,8 +30,11 @@ public interface ISpanStore : IAsyncDisposable
 
     Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default);
 
-    /// <summary>Active spans overlapping [from, to), with their owners; with their context only when <paramref name="withContext"/> (a report grouped by a context key).</summary>
-    Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default);
+    /// <summary>The hours report: whole days and hours from the rollups, the edges from spans, every filter applied in the store.</summary>
+    Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default);
+
+    /// <summary>Sums the rollups again from the stored spans, in one transaction (they should never differ; this proves it or repairs it).</summary>
+    Task RebuildRollupsAsync(CancellationToken ct = default);
 
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
 }

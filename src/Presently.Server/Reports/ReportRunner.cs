@@ -41,9 +41,7 @@ public sealed class ReportRunner : IDisposable
         {
             using var lease = await _limiter.AcquireAsync(1, linked.Token);
             if (!lease.IsAcquired) return null;
-            var spans = await _store.GetActiveSpansAsync(q.From, q.To, q.GroupBy.Any(ReportDimensions.IsContext), linked.Token);
-            var visible = onlyPerson is null ? spans : spans.Where(s => s.Person == onlyPerson);
-            return HoursReport.Compute(visible, q.From, q.To, q.TimeZone, q.GroupBy, linked.Token, _options.ReportMaxRows);
+            return await _store.RunReportAsync(new ReportRequest(q.From, q.To, q.TimeZone, q.GroupBy, onlyPerson, _options.ReportMaxRows), linked.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {

@@ -90,7 +90,7 @@ public static class HoursReport
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
         var fromMs = from.ToUnixTimeMilliseconds();
         var toMs = to.ToUnixTimeMilliseconds();
-        var totals = new Dictionary<string, (string[] Key, long Ms)>(StringComparer.Ordinal);
+        var totals = new GroupTotals(groupBy);
         var byDay = groupBy.Contains(ReportDimension.Day);
 
         string? agent = null;
@@ -109,62 +109,25 @@ public static class HoursReport
             coveredUntil = Math.Max(coveredUntil, span.EndMs);
             if (end <= start) continue;
 
+            var owner = new ReportAgent(0, span.AgentId, span.Host, span.Person);
             if (!byDay)
             {
-                Add(totals, KeyOf(span, groupBy, day: null), end - start);
+                totals.Add(owner, span.App, null, span.Context, null, end - start);
                 continue;
             }
 
             while (start < end)
             {
                 var day = LocalDay(start, timeZone);
-                var nextMidnight = NextLocalMidnightMs(day, timeZone);
-                var pieceEnd = Math.Min(end, nextMidnight);
-                Add(totals, KeyOf(span, groupBy, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), pieceEnd - start);
+                var pieceEnd = Math.Min(end, NextLocalMidnightMs(day, timeZone));
+                totals.Add(owner, span.App, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), span.Context, null, pieceEnd - start);
                 start = pieceEnd;
             }
         }
-
-        var rows = totals.Values
-            .Select(t => new ReportRow(t.Key, t.Ms))
-            .OrderByDescending(r => r.Milliseconds)
-            .ThenBy(r => string.Join('\u0001', r.Key), StringComparer.Ordinal)
-            .ToList();
-        if (rows.Count <= maxRows) return new ReportResult(from, to, timeZone.Id, groupBy, rows);
-
-        // Every millisecond stays in the total: the smallest groups are folded into one row, so a report's
-        // size follows the limit however many distinct apps an agent made up.
-        var folded = rows.Count - (maxRows - 1);
-        var rest = new ReportRow(Enumerable.Repeat(Other, groupBy.Count).ToArray(), rows.Skip(maxRows - 1).Sum(r => r.Milliseconds));
-        return new ReportResult(from, to, timeZone.Id, groupBy, [.. rows.Take(maxRows - 1), rest], folded);
+        return totals.ToResult(from, to, timeZone, maxRows);
     }
 
-    private static void Add(Dictionary<string, (string[] Key, long Ms)> totals, string[] key, long ms)
-    {
-        var id = string.Join('\u0001', key);
-        totals[id] = totals.TryGetValue(id, out var t) ? (t.Key, t.Ms + ms) : (key, ms);
-    }
-
-    private static string[] KeyOf(ReportSpan s, IReadOnlyList<ReportDimension> groupBy, string? day)
-    {
-        var key = new string[groupBy.Count];
-        for (var i = 0; i < key.Length; i++)
-        {
-            key[i] = groupBy[i] switch
-            {
-                ReportDimension.Person => s.Person,
-                ReportDimension.Agent => s.AgentId,
-                ReportDimension.Host => s.Host,
-                ReportDimension.App => s.App ?? UnknownApp,
-                ReportDimension.Day => day!,
-                var d when ReportDimensions.ContextKey(d) is { } contextKey => s.Context?[contextKey] ?? NoContext,
-                _ => throw new ArgumentOutOfRangeException(nameof(groupBy)),
-            };
-        }
-        return key;
-    }
-
-    private static DateOnly LocalDay(long utcMs, TimeZoneInfo tz) =>
+    public static DateOnly LocalDay(long utcMs, TimeZoneInfo tz) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(utcMs), tz).DateTime);
 
     public static long NextLocalMidnightMs(DateOnly day, TimeZoneInfo tz)

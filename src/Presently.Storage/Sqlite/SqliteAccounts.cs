@@ -171,7 +171,8 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
         if (deleteData)
         {
             await ExecuteAsync(conn, tx, "DELETE FROM spans WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
-            await ExecuteAsync(conn, tx, "DELETE FROM agent_usage WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
+            foreach (var table in SqliteRollups.AgentTables.Append("agent_usage"))
+                await ExecuteAsync(conn, tx, $"DELETE FROM {table} WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
             await ExecuteAsync(conn, tx, "UPDATE enrollment_codes SET used_by_agent = NULL WHERE used_by_agent = $p0", ct, agentId);
             changed = await ExecuteAsync(conn, tx, "DELETE FROM agents WHERE id = $p0", ct, agentId);
         }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Presently.Protocol;
+using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Sqlite;
 
@@ -16,6 +17,8 @@ namespace Presently.Storage.Sqlite;
 /// their time and app (cut to <see cref="OverQuotaAppChars"/> characters) but lose title and context,
 /// and past <see cref="StoreLimits.DailySpans"/> new spans are not stored — so a day holds at most
 /// the quota plus DailySpans short rows. Either way the batch is acknowledged, so nothing is held back or replayed forever.</item>
+/// <item>a span is stored in parts of at most <see cref="StoredSpans.MaxRowMs"/>, and its active time goes
+/// into the rollups (a new version's minus the old one's) in the same transaction.</item>
 /// </list>
 /// </summary>
 internal sealed class SqliteIngest : IAsyncDisposable
@@ -28,7 +31,11 @@ internal sealed class SqliteIngest : IAsyncDisposable
     private readonly SqliteConnection _db;
     private readonly SqliteTransaction _tx;
     private readonly StoreLimits _limits;
-    private readonly SqliteCommand _agent, _existing, _previous, _next, _upsert, _raise, _dayUse, _saveDay;
+    private readonly RollupDelta _rollups;
+    private readonly SqliteCommand _agent, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay;
+
+    /// <summary>The stored version of a span: part 0's fields, the last part's end.</summary>
+    private readonly record struct Existing(long Seq, long StartMs, long EndMs, SpanState State, string? App, string? Context, long Bytes, int Parts);
 
     private sealed class DayUse(long bytes, long spans)
     {
@@ -36,20 +43,20 @@ internal sealed class SqliteIngest : IAsyncDisposable
         public long Spans = spans;
     }
 
-    public SqliteIngest(SqliteConnection db, SqliteTransaction tx, StoreLimits limits)
+    public SqliteIngest(SqliteConnection db, SqliteTransaction tx, StoreLimits limits, RollupDelta rollups)
     {
         _db = db;
         _tx = tx;
         _limits = limits;
+        _rollups = rollups;
         _agent = Prepare("""
             SELECT key, highest_seq, max_end_ms, coalesce((SELECT max(span_id) FROM spans WHERE agent_key = agents.key), 0)
             FROM agents WHERE id = $agent AND status = 'active';
             """, "$agent");
-        _existing = Prepare("SELECT seq, start_ms, bytes FROM spans WHERE agent_key = $key AND span_id = $span;", "$key", "$span");
-        // The span starting last at or before $start: the only one that can reach into the new span from the left.
-        _previous = Prepare("""
-            SELECT end_ms FROM spans WHERE agent_key = $key AND start_ms <= $start AND end_ms > start_ms AND span_id != $span
-            ORDER BY start_ms DESC LIMIT 1;
+        _existing = Prepare("SELECT seq, start_ms, end_ms, state, app, context, bytes FROM spans WHERE agent_key = $key AND span_id = $span ORDER BY part;", "$key", "$span");
+        // Rows are at most MaxRowMs long, so only one starting that close before $start can reach into the new span.
+        _previous = Prepare($"""
+            SELECT max(end_ms) FROM spans WHERE agent_key = $key AND start_ms > $start - {StoredSpans.MaxRowMs} AND start_ms <= $start AND span_id != $span;
             """, "$key", "$start", "$span");
         // The first span starting inside the new one: where the new one must end.
         _next = Prepare("""
@@ -57,13 +64,14 @@ internal sealed class SqliteIngest : IAsyncDisposable
             ORDER BY start_ms LIMIT 1;
             """, "$key", "$start", "$end", "$span");
         _upsert = Prepare("""
-            INSERT INTO spans(agent_key, span_id, seq, start_ms, end_ms, state, app, title, context, bytes)
-            VALUES ($key, $span, $seq, $start, $end, $state, $app, $title, $context, $bytes)
-            ON CONFLICT(agent_key, span_id) DO UPDATE SET
+            INSERT INTO spans(agent_key, span_id, part, seq, start_ms, end_ms, state, app, title, context, bytes)
+            VALUES ($key, $span, $part, $seq, $start, $end, $state, $app, $title, $context, $bytes)
+            ON CONFLICT(agent_key, span_id, part) DO UPDATE SET
                 seq = excluded.seq, start_ms = excluded.start_ms, end_ms = excluded.end_ms, state = excluded.state,
                 app = excluded.app, title = excluded.title, context = excluded.context, bytes = excluded.bytes
             WHERE excluded.seq > spans.seq;
-            """, "$key", "$span", "$seq", "$start", "$end", "$state", "$app", "$title", "$context", "$bytes");
+            """, "$key", "$span", "$part", "$seq", "$start", "$end", "$state", "$app", "$title", "$context", "$bytes");
+        _dropParts = Prepare("DELETE FROM spans WHERE agent_key = $key AND span_id = $span AND part >= $parts;", "$key", "$span", "$parts");
         _raise = Prepare("UPDATE agents SET highest_seq = max(highest_seq, $seq), max_end_ms = max(max_end_ms, $end) WHERE key = $key;", "$key", "$seq", "$end");
         _dayUse = Prepare("SELECT bytes, spans FROM agent_usage WHERE agent_key = $key AND day = $day;", "$key", "$day");
         _saveDay = Prepare("""
@@ -115,8 +123,23 @@ internal sealed class SqliteIngest : IAsyncDisposable
                 overQuota = true;
             }
 
-            Bind(_upsert, key, s.SpanId, s.Seq, kept.Start, kept.End, (int)s.State, app, title, context, bytes);
-            await _upsert.ExecuteNonQueryAsync(ct);
+            var parts = StoredSpans.PartCount(kept.Start, kept.End);
+            for (var part = 0; part < parts; part++)
+            {
+                var (partStart, partEnd) = StoredSpans.Part(kept.Start, kept.End, part);
+                Bind(_upsert, key, s.SpanId, part, s.Seq, partStart, partEnd, (int)s.State, app, title, context, part == 0 ? bytes : 0);
+                await _upsert.ExecuteNonQueryAsync(ct);
+            }
+            if (existing is { } old)
+            {
+                if (old.Parts > parts)
+                {
+                    Bind(_dropParts, key, s.SpanId, parts);
+                    await _dropParts.ExecuteNonQueryAsync(ct);
+                }
+                if (old.State == SpanState.Active) _rollups.Add(key, old.StartMs, old.EndMs, old.App, SpanContext.FromJson(old.Context), -1);
+            }
+            if (s.State == SpanState.Active) _rollups.Add(key, kept.Start, kept.End, app, context is null ? null : s.Context, +1);
             if (oldUse is not null)
             {
                 oldUse.Bytes -= existing!.Value.Bytes;
@@ -138,11 +161,15 @@ internal sealed class SqliteIngest : IAsyncDisposable
         return overQuota ? CommitOutcome.StoredOverQuota : CommitOutcome.Stored;
     }
 
-    private async Task<(long Seq, long StartMs, long Bytes)?> ExistingAsync(long key, long spanId, CancellationToken ct)
+    private async Task<Existing?> ExistingAsync(long key, long spanId, CancellationToken ct)
     {
         Bind(_existing, key, spanId);
         await using var r = await _existing.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : null;
+        if (!await r.ReadAsync(ct)) return null;
+        var first = new Existing(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (SpanState)r.GetInt32(3),
+            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), 1);
+        while (await r.ReadAsync(ct)) first = first with { EndMs = r.GetInt64(2), Parts = first.Parts + 1 };
+        return first;
     }
 
     /// <summary>The agent's use of one day, read once per batch and written back at its end.</summary>
@@ -161,8 +188,13 @@ internal sealed class SqliteIngest : IAsyncDisposable
     {
         var start = s.StartMs;
         var end = s.EndMs;
-        Bind(_previous, key, start, s.SpanId);
-        if (await _previous.ExecuteScalarAsync(ct) is long previousEnd && previousEnd > start) start = previousEnd;
+        // A span reaching past start moves it on; parts of one span follow each other, so look again from there.
+        while (start < end)
+        {
+            Bind(_previous, key, start, s.SpanId);
+            if (await _previous.ExecuteScalarAsync(ct) is not long previousEnd || previousEnd <= start) break;
+            start = previousEnd;
+        }
         if (start >= end) return null;
         Bind(_next, key, start, end, s.SpanId);
         if (await _next.ExecuteScalarAsync(ct) is long nextStart) end = nextStart;
@@ -188,6 +220,6 @@ internal sealed class SqliteIngest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var cmd in new[] { _agent, _existing, _previous, _next, _upsert, _raise, _dayUse, _saveDay }) await cmd.DisposeAsync();
+        foreach (var cmd in new[] { _agent, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay }) await cmd.DisposeAsync();
     }
 }

@@ -1,9 +1,17 @@
+using Microsoft.Data.Sqlite;
+
 namespace Presently.Storage.Sqlite;
+
+/// <summary>One schema step: SQL, then optionally work done in C# in the same transaction.</summary>
+internal sealed record SqliteMigration(string Sql, Func<SqliteConnection, SqliteTransaction, CancellationToken, Task>? Then = null)
+{
+    public static implicit operator SqliteMigration(string sql) => new(sql);
+}
 
 /// <summary>Schema migrations, applied in order; <c>PRAGMA user_version</c> records how far a file got.</summary>
 internal static class SqliteSchema
 {
-    public static readonly string[] Migrations =
+    public static readonly SqliteMigration[] Migrations =
     [
         """
         CREATE TABLE persons (
@@ -116,5 +124,8 @@ internal static class SqliteSchema
             SELECT agent_key, CAST(floor(start_ms / 86400000.0) AS INTEGER), sum(bytes), count(*)
             FROM spans GROUP BY agent_key, CAST(floor(start_ms / 86400000.0) AS INTEGER);
         """,
+        // Reports follow the period: spans are stored in parts of at most an hour (so a period's rows
+        // are found between two bounds) and rolled up per hour and day.
+        new(SqliteSpanParts.Table + SqliteRollups.Tables, SqliteSpanParts.MigrateAsync),
     ];
 }

@@ -1,6 +1,10 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Presently.Protocol;
+using Presently.Storage.Reports;
+using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Sqlite;
 
@@ -8,7 +12,7 @@ namespace Presently.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a commit that
 /// returned is on disk. Writes are serialised on one connection; reads open their own.
 /// </summary>
-public sealed class SqliteSpanStore : ISpanStore
+public sealed class SqliteSpanStore : ISpanStore, IReportSource
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -42,7 +46,8 @@ public sealed class SqliteSpanStore : ISpanStore
         for (var i = version; i < SqliteSchema.Migrations.Length; i++)
         {
             await using var tx = (SqliteTransaction)await _writer.BeginTransactionAsync(ct);
-            await ExecuteAsync(_writer, SqliteSchema.Migrations[i], ct, tx);
+            await ExecuteAsync(_writer, SqliteSchema.Migrations[i].Sql, ct, tx);
+            if (SqliteSchema.Migrations[i].Then is { } then) await then(_writer, tx, ct);
             await ExecuteAsync(_writer, $"PRAGMA user_version={i + 1};", ct, tx);
             await tx.CommitAsync(ct);
         }
@@ -115,10 +120,12 @@ public sealed class SqliteSpanStore : ISpanStore
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
             var outcomes = new CommitOutcome[batches.Count];
-            await using (var ingest = new SqliteIngest(writer, tx, _limits))
+            var rollups = new RollupDelta();
+            await using (var ingest = new SqliteIngest(writer, tx, _limits, rollups))
             {
                 for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
             }
+            await SqliteRollups.ApplyAsync(writer, tx, rollups, ct);
             await tx.CommitAsync(ct);
             return outcomes;
         }
@@ -158,7 +165,8 @@ public sealed class SqliteSpanStore : ISpanStore
                    s.span_id, s.seq, s.start_ms, s.end_ms, s.state, s.app, s.title, s.context
             FROM agents a
             JOIN persons p ON p.id = a.person_id
-            LEFT JOIN spans s ON s.agent_key = a.key
+            LEFT JOIN (SELECT agent_key, span_id, seq, min(start_ms) AS start_ms, max(end_ms) AS end_ms, state, app, title, context
+                       FROM spans GROUP BY agent_key, span_id) s ON s.agent_key = a.key
                 AND s.span_id = (SELECT max(span_id) FROM spans WHERE agent_key = a.key)
             WHERE a.status != 'removed'
             ORDER BY p.name, a.host;
@@ -175,29 +183,104 @@ public sealed class SqliteSpanStore : ISpanStore
         return result;
     }
 
-    public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default)
+    public Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default) => RollupReport.RunAsync(this, request, ct);
+
+    public async Task RebuildRollupsAsync(CancellationToken ct = default)
+    {
+        var writer = Writer;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
+            await SqliteRollups.RebuildAsync(writer, tx, ct);
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    // ---- reports (IReportSource) ----
+
+    private const string OnlyPersonFilter = "AND ($person IS NULL OR t.agent_key IN (SELECT a.key FROM agents a JOIN persons p ON p.id = a.person_id WHERE p.name = $person))";
+
+    async Task<IReadOnlyDictionary<long, ReportAgent>> IReportSource.GetReportAgentsAsync(string? onlyPerson, CancellationToken ct)
     {
         await using var conn = await OpenReaderAsync(ct);
         await using var cmd = conn.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT p.name, a.id, a.host, s.app, s.start_ms, s.end_ms, {(withContext ? "s.context" : "NULL")}
-            FROM spans s
-            JOIN agents a ON a.key = s.agent_key
-            JOIN persons p ON p.id = a.person_id
-            WHERE s.end_ms > $from AND s.start_ms < $to AND s.state = $active AND s.end_ms > s.start_ms;
-            """;
-        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$active", (int)SpanState.Active);
-        var result = new List<ReportSpan>();
+        cmd.CommandText = "SELECT a.key, a.id, a.host, p.name FROM agents a JOIN persons p ON p.id = a.person_id WHERE $person IS NULL OR p.name = $person;";
+        cmd.Parameters.AddWithValue("$person", (object?)onlyPerson ?? DBNull.Value);
+        var agents = new Dictionary<long, ReportAgent>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) agents[r.GetInt64(0)] = new ReportAgent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3));
+        return agents;
+    }
+
+    async Task<IReadOnlyList<RollupTotal>> IReportSource.GetRollupTotalsAsync(RollupGrain grain, IReadOnlyList<BucketRange> ranges, string? contextKey, string? onlyPerson, CancellationToken ct)
+    {
+        var (bucket, table) = (grain == RollupGrain.Day ? "day" : "hour", (contextKey is null ? "rollup_" : "context_") + (grain == RollupGrain.Day ? "days" : "hours"));
+        await using var conn = await OpenReaderAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        var values = Ranges(cmd, ranges.Select(r => (r.Segment, r.From, r.To)).ToList());
+        // The ranges drive the join: each is a range scan of the rollup's primary key.
+        cmd.CommandText = contextKey is null
+            ? $"""
+              WITH r(seg, lo, hi) AS (VALUES {values})
+              SELECT r.seg, t.agent_key, t.app, NULL, sum(t.ms) FROM r CROSS JOIN {table} t
+              WHERE t.{bucket} >= r.lo AND t.{bucket} < r.hi {OnlyPersonFilter}
+              GROUP BY r.seg, t.agent_key, t.app;
+              """
+            : $"""
+              WITH r(seg, lo, hi) AS (VALUES {values})
+              SELECT r.seg, t.agent_key, t.app, t.value, sum(t.ms) FROM r CROSS JOIN {table} t
+              WHERE t.ckey = $ckey AND t.{bucket} >= r.lo AND t.{bucket} < r.hi {OnlyPersonFilter}
+              GROUP BY r.seg, t.agent_key, t.app, t.value;
+              """;
+        cmd.Parameters.AddWithValue("$ckey", (object?)contextKey ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$person", (object?)onlyPerson ?? DBNull.Value);
+        var totals = new List<RollupTotal>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
+            totals.Add(new RollupTotal(r.GetInt32(0), r.GetInt64(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4)));
+        return totals;
+    }
+
+    async IAsyncEnumerable<RangeSpan> IReportSource.GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, string? onlyPerson, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = await OpenReaderAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        var values = Ranges(cmd, ranges.Select(r => (r.Segment, r.FromMs, r.ToMs)).ToList());
+        // Rows are at most MaxRowMs long: one overlapping [lo, hi) starts in [lo - MaxRowMs, hi), a range
+        // of each agent's (agent_key, start_ms) index.
+        cmd.CommandText = $"""
+            WITH r(seg, lo, hi) AS (VALUES {values})
+            SELECT r.seg, t.agent_key, t.app, max(t.start_ms, r.lo), min(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL")}
+            FROM r CROSS JOIN agents a CROSS JOIN spans t
+            WHERE t.agent_key = a.key AND t.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND t.start_ms < r.hi AND t.end_ms > r.lo
+              AND t.end_ms > t.start_ms AND t.state = $active
+              AND ($person IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $person));
+            """;
+        cmd.Parameters.AddWithValue("$active", (int)SpanState.Active);
+        cmd.Parameters.AddWithValue("$person", (object?)onlyPerson ?? DBNull.Value);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5));
+    }
+
+    /// <summary>Binds the ranges as parameters and returns the VALUES rows naming them.</summary>
+    private static string Ranges(SqliteCommand cmd, IReadOnlyList<(int Segment, long From, long To)> ranges)
+    {
+        var sql = new StringBuilder();
+        for (var i = 0; i < ranges.Count; i++)
         {
-            result.Add(new ReportSpan(r.GetString(0), r.GetString(1), r.GetString(2),
-                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.GetInt64(5),
-                r.IsDBNull(6) ? null : SpanContext.FromJson(r.GetString(6))));
+            if (i > 0) sql.Append(", ");
+            sql.Append($"($s{i}, $f{i}, $t{i})");
+            cmd.Parameters.AddWithValue($"$s{i}", ranges[i].Segment);
+            cmd.Parameters.AddWithValue($"$f{i}", ranges[i].From);
+            cmd.Parameters.AddWithValue($"$t{i}", ranges[i].To);
         }
-        return result;
+        return sql.ToString();
     }
 
     public async Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default)
@@ -205,9 +288,9 @@ public sealed class SqliteSpanStore : ISpanStore
         await using var conn = await OpenReaderAsync(ct);
         await using var cmd = conn.CreateCommand();
         cmd.CommandText = """
-            SELECT s.span_id, s.seq, s.start_ms, s.end_ms, s.state, s.app, s.title, s.context
+            SELECT s.span_id, s.seq, min(s.start_ms), max(s.end_ms), s.state, s.app, s.title, s.context
             FROM spans s JOIN agents a ON a.key = s.agent_key
-            WHERE a.id = $agent ORDER BY s.start_ms, s.span_id;
+            WHERE a.id = $agent GROUP BY s.span_id ORDER BY min(s.start_ms), s.span_id;
             """;
         cmd.Parameters.AddWithValue("$agent", agentId);
         var result = new List<StoredSpan>();

@@ -23,11 +23,13 @@ public sealed class ReportAbuseTests
         public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default) => inner.GetQuotaUseAsync(since, atLeastBytes, atLeastSpans, ct);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
-        public async Task<IReadOnlyList<ReportSpan>> GetActiveSpansAsync(DateTimeOffset from, DateTimeOffset to, bool withContext = false, CancellationToken ct = default)
+        public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
+
+        public async Task<Presently.Storage.Reports.ReportResult> RunReportAsync(Presently.Storage.Reports.ReportRequest request, CancellationToken ct = default)
         {
             Interlocked.Increment(ref Started);
             await Release.Task.WaitAsync(ct);
-            return await inner.GetActiveSpansAsync(from, to, withContext, ct);
+            return await inner.RunReportAsync(request, ct);
         }
     }
 

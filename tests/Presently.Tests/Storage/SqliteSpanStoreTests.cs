@@ -31,7 +31,7 @@ public sealed class SqliteSpanStoreTests : IAsyncLifetime
         new(seq, span, T0.AddSeconds(startSec).ToUnixTimeMilliseconds(), T0.AddSeconds(endSec).ToUnixTimeMilliseconds(), SpanState.Active, app, "t", null);
 
     private async Task<long> TotalMs() =>
-        (await _store.GetActiveSpansAsync(T0.AddDays(-1), T0.AddDays(1))).Sum(s => s.EndMs - s.StartMs);
+        (await _store.RunReportAsync(new(T0.AddDays(-1), T0.AddDays(1), TimeZoneInfo.Utc, [Presently.Storage.Reports.ReportDimension.Agent]))).TotalMilliseconds;
 
     [Fact]
     public async Task Creates_the_file_and_reports_the_highest_seq()

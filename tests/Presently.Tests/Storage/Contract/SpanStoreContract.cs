@@ -1,0 +1,186 @@
+using Presently.Protocol;
+using Presently.Storage;
+using Presently.Storage.Reports;
+using Presently.Storage.Rollups;
+
+namespace Presently.Tests.Storage.Contract;
+
+/// <summary>
+/// What every span store must do, run against each one: reports from rollups and edges agree with
+/// the pure hours transform over the stored spans, to the millisecond, and the rollups kept on
+/// ingest equal the ones rebuilt from spans.
+/// </summary>
+public abstract class SpanStoreContract : IAsyncLifetime
+{
+    private static readonly string[] Apps = ["code", "firefox", "slack", "xterm"];
+    private static readonly string[] Zones = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "America/New_York"];
+    // Days around DST changes in the zones above.
+    private static readonly DateTimeOffset[] Starts =
+    [
+        new(2026, 10, 23, 20, 0, 0, TimeSpan.Zero), new(2026, 3, 27, 21, 30, 0, TimeSpan.Zero),
+        new(2026, 4, 3, 10, 0, 0, TimeSpan.Zero), new(2026, 10, 31, 18, 45, 0, TimeSpan.Zero),
+    ];
+    private static readonly ReportDimension[][] Groupings =
+    [
+        [ReportDimension.Person, ReportDimension.App], [ReportDimension.Agent, ReportDimension.App, ReportDimension.Day],
+        [ReportDimension.Day], [ReportDimension.Person, ReportDimension.Site], [ReportDimension.App, ReportDimension.Project, ReportDimension.Day],
+        [ReportDimension.Tab], [ReportDimension.Site, ReportDimension.Project], [ReportDimension.Host, ReportDimension.Command], [ReportDimension.Person],
+    ];
+
+    protected ISpanStore Store { get; private set; } = null!;
+
+    /// <summary>A new, empty, initialised store.</summary>
+    protected abstract Task<ISpanStore> CreateStoreAsync();
+
+    /// <summary>Every non-zero rollup row, as "table|key…" → ms.</summary>
+    protected abstract Task<IReadOnlyDictionary<string, long>> RollupSnapshotAsync();
+
+    /// <summary>How many rows the store keeps for one agent's span.</summary>
+    protected abstract Task<int> StoredRowsAsync(string agentId, long spanId);
+
+    public async ValueTask InitializeAsync() => Store = await CreateStoreAsync();
+
+    public virtual async ValueTask DisposeAsync() => await Store.DisposeAsync();
+
+    private async Task RegisterAsync(string agent, string person, string host) =>
+        await Store.RegisterAgentAsync(new AgentRegistration(agent, person, host, "Linux", "1.0", ["x11"], Starts[0], 0), sharedCredential: true);
+
+    [Fact]
+    public async Task A_span_longer_than_a_row_is_stored_in_parts_and_read_back_whole()
+    {
+        await RegisterAsync("a1", "ann", "h1");
+        var t0 = Starts[0].ToUnixTimeMilliseconds();
+        // 2 h 30 m, then extended to 3 h 10 m, then shortened to 50 minutes: parts appear and go.
+        foreach (var (seq, end) in new[] { (1L, 150L), (2L, 190L), (3L, 50L) })
+        {
+            await Store.CommitAsync([new IngestBatch("a1", [new SpanRecord(seq, 7, t0, t0 + end * 60_000, SpanState.Active, "code", "t", SpanContext.Of(("site", "example.org")))])]);
+            var span = Assert.Single(await Store.GetSpansAsync("a1"));
+            Assert.Equal((seq, end * 60_000), (span.Seq, (long)span.Duration.TotalMilliseconds));
+            Assert.Equal(StoredSpans.PartCount(t0, t0 + end * 60_000), await StoredRowsAsync("a1", 7));
+            var report = await Store.RunReportAsync(new ReportRequest(Starts[0].AddDays(-1), Starts[0].AddDays(1), TimeZoneInfo.Utc, [ReportDimension.App, ReportDimension.Site]));
+            Assert.Equal(["code", "example.org"], Assert.Single(report.Rows).Key);
+            Assert.Equal(end * 60_000, report.TotalMilliseconds);
+        }
+
+        // A span arriving inside the long one's second hour is clipped to what follows it.
+        await Store.CommitAsync([new IngestBatch("a1", [new SpanRecord(4, 8, t0 + 30 * 60_000, t0 + 120 * 60_000, SpanState.Active, "xterm", null, null)])]);
+        Assert.Equal((t0 + 50 * 60_000, t0 + 120 * 60_000), (await Store.GetSpansAsync("a1")).Where(s => s.SpanId == 8).Select(s => (s.Start.ToUnixTimeMilliseconds(), s.End.ToUnixTimeMilliseconds())).Single());
+        await Store.CommitAsync([new IngestBatch("a1", [new SpanRecord(5, 7, t0, t0 + 190 * 60_000, SpanState.Active, "code", "t", null)])]);
+        await Store.CommitAsync([new IngestBatch("a1", [new SpanRecord(6, 9, t0 + 100 * 60_000, t0 + 200 * 60_000, SpanState.Active, "slack", null, null)])]);
+        // Span 7 grew back to 190 minutes only where span 8 was not, so it keeps [0, 50); span 9 keeps [120, 200).
+        var spans = (await Store.GetSpansAsync("a1")).ToDictionary(s => s.SpanId, s => ((s.Start.ToUnixTimeMilliseconds() - t0) / 60_000, (s.End.ToUnixTimeMilliseconds() - t0) / 60_000));
+        Assert.Equal((0L, 50L), spans[7]);
+        Assert.Equal((120L, 200L), spans[9]);
+        await AssertRollupsMatchRebuildAsync();
+    }
+
+    [Theory]
+    [InlineData(20261130)]
+    [InlineData(7)]
+    [InlineData(1234567)]
+    public async Task Reports_from_rollups_equal_the_hours_transform_over_stored_spans_for_random_spans_periods_and_zones(int seed)
+    {
+        var random = new Random(seed);
+        var agents = new[] { ("a1", "ann", "h1"), ("a2", "ann", "h2"), ("b1", "bob", "h3") };
+        foreach (var (id, person, host) in agents) await RegisterAsync(id, person, host);
+        var start = Starts[random.Next(Starts.Length)].ToUnixTimeMilliseconds();
+
+        foreach (var (id, _, _) in agents)
+        {
+            var records = RandomRecords(random, start);
+            // Delivered in random batches, some of them twice (re-delivery after a lost ack).
+            for (var i = 0; i < records.Count;)
+            {
+                var batch = records.Skip(i).Take(random.Next(1, 40)).ToList();
+                await Store.CommitAsync([new IngestBatch(id, batch)]);
+                if (random.Next(4) == 0) await Store.CommitAsync([new IngestBatch(id, batch)]);
+                i += batch.Count;
+            }
+        }
+
+        var stored = new List<ReportSpan>();
+        foreach (var (id, person, host) in agents)
+            stored.AddRange((await Store.GetSpansAsync(id)).Where(s => s.State == SpanState.Active && s.End > s.Start)
+                .Select(s => new ReportSpan(person, id, host, s.App, s.Start.ToUnixTimeMilliseconds(), s.End.ToUnixTimeMilliseconds(), s.Context)));
+
+        for (var i = 0; i < 300; i++)
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(Zones[random.Next(Zones.Length)]);
+            var groupBy = Groupings[random.Next(Groupings.Length)];
+            var (from, to) = RandomPeriod(random, start, zone);
+            var onlyPerson = random.Next(3) == 0 ? "ann" : null;
+            var expected = HoursReport.Compute(stored.Where(s => onlyPerson is null || s.Person == onlyPerson), from, to, zone, groupBy);
+            var actual = await Store.RunReportAsync(new ReportRequest(from, to, zone, groupBy, onlyPerson));
+            var context = $"period {from:O} – {to:O} in {zone.Id}, by {string.Join(",", groupBy)}, only {onlyPerson ?? "everyone"}";
+            Assert.True(expected.Rows.Count > 0 || to - from < TimeSpan.FromHours(1) || actual.Rows.Count == 0, context);
+            Assert.Equal(Rows(expected), Rows(actual));
+        }
+        await AssertRollupsMatchRebuildAsync();
+    }
+
+    private async Task AssertRollupsMatchRebuildAsync()
+    {
+        var kept = await RollupSnapshotAsync();
+        await Store.RebuildRollupsAsync();
+        Assert.Equal(kept.OrderBy(e => e.Key, StringComparer.Ordinal), (await RollupSnapshotAsync()).OrderBy(e => e.Key, StringComparer.Ordinal));
+        Assert.NotEmpty(kept);
+    }
+
+    private static List<string> Rows(ReportResult r) =>
+        [.. r.Rows.Select(row => string.Join(" | ", row.Key) + " = " + row.Milliseconds).Order(StringComparer.Ordinal)];
+
+    /// <summary>About three days of one agent: mostly forward in time, with extensions, replacements, other states and stray overlaps.</summary>
+    private static List<SpanRecord> RandomRecords(Random random, long startMs)
+    {
+        var records = new List<SpanRecord>();
+        long seq = 0, spanId = 0, t = startMs + random.Next(0, 3_600_000);
+        while (t < startMs + 3 * ReportPlan.DayMs)
+        {
+            var length = random.Next(10) switch { 0 => random.Next(3_600_000, 11_000_000), < 4 => random.Next(60_000, 1_800_000), _ => random.Next(500, 60_000) };
+            var state = random.Next(8) switch { 0 => SpanState.Idle, 1 => SpanState.Private, _ => SpanState.Active };
+            var app = state == SpanState.Active ? (random.Next(12) == 0 ? null : Apps[random.Next(Apps.Length)]) : null;
+            var context = state != SpanState.Active ? null : random.Next(3) switch
+            {
+                0 => SpanContext.Of(("site", $"s{random.Next(3)}.org"), ("tab", $"tab {random.Next(5)}")),
+                1 => SpanContext.Of(("project", $"p{random.Next(2)}"), ("command", $"c{random.Next(2)}")),
+                _ => null,
+            };
+            var id = ++spanId;
+            // Announced with zero length, then extended once or twice, sometimes with another app.
+            records.Add(new SpanRecord(++seq, id, t, t, state, app, null, context));
+            records.Add(new SpanRecord(++seq, id, t, t + length / 2, state, app, null, context));
+            if (random.Next(5) == 0 && state == SpanState.Active) app = Apps[random.Next(Apps.Length)];
+            records.Add(new SpanRecord(++seq, id, t, t + length, state, app, random.Next(2) == 0 ? "title" : null, context));
+            // A stray record overlapping what came before (a clock step): ingest clips it.
+            if (random.Next(15) == 0)
+                records.Add(new SpanRecord(++seq, ++spanId, t - random.Next(1, 600_000), t + random.Next(1, 600_000), SpanState.Active, "stray", null, null));
+            t += length + (random.Next(6) == 0 ? random.Next(1, 8 * 3_600_000) : random.Next(0, 5_000));
+        }
+        return records;
+    }
+
+    /// <summary>Instants to the millisecond, or local dates, inside or around the data.</summary>
+    private static (DateTimeOffset From, DateTimeOffset To) RandomPeriod(Random random, long startMs, TimeZoneInfo zone)
+    {
+        var kind = random.Next(3);
+        if (kind == 0)
+        {
+            var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(startMs), zone).DateTime).AddDays(random.Next(-1, 3));
+            return (Midnight(day, zone), Midnight(day.AddDays(random.Next(1, 4)), zone));
+        }
+        var from = startMs + random.NextInt64(-ReportPlan.DayMs, 3 * ReportPlan.DayMs);
+        // On whole hours, where a bucket boundary and the period's bound meet.
+        if (kind == 1) return Whole(from, random.Next(1, 80) * ReportPlan.HourMs);
+        var length = random.Next(3) switch { 0 => random.NextInt64(1, 3_600_000), 1 => random.NextInt64(3_600_000, ReportPlan.DayMs), _ => random.NextInt64(ReportPlan.DayMs, 4 * ReportPlan.DayMs) };
+        return (DateTimeOffset.FromUnixTimeMilliseconds(from), DateTimeOffset.FromUnixTimeMilliseconds(from + length));
+    }
+
+    private static (DateTimeOffset, DateTimeOffset) Whole(long fromMs, long lengthMs)
+    {
+        var from = fromMs - fromMs % ReportPlan.HourMs;
+        return (DateTimeOffset.FromUnixTimeMilliseconds(from), DateTimeOffset.FromUnixTimeMilliseconds(from + lengthMs));
+    }
+
+    private static DateTimeOffset Midnight(DateOnly day, TimeZoneInfo zone) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(HoursReport.NextLocalMidnightMs(day.AddDays(-1), zone));
+}

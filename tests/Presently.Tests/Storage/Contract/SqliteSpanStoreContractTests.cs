@@ -1,0 +1,56 @@
+using Microsoft.Data.Sqlite;
+using Presently.Storage;
+using Presently.Storage.Sqlite;
+using Presently.Tests.Fixtures;
+
+namespace Presently.Tests.Storage.Contract;
+
+public sealed class SqliteSpanStoreContractTests : SpanStoreContract
+{
+    private readonly TempDirectory _dir = new();
+    private string Path => _dir.File("presently.db");
+
+    protected override async Task<ISpanStore> CreateStoreAsync()
+    {
+        var store = new SqliteSpanStore(Path);
+        await store.InitializeAsync();
+        return store;
+    }
+
+    protected override async Task<IReadOnlyDictionary<string, long>> RollupSnapshotAsync()
+    {
+        var rows = new Dictionary<string, long>();
+        await using var db = new SqliteConnection($"Data Source={Path};Pooling=False");
+        await db.OpenAsync();
+        foreach (var table in new[] { "rollup_hours", "rollup_days", "context_hours", "context_days" })
+        {
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT * FROM {table} WHERE ms != 0";
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                var values = Enumerable.Range(0, r.FieldCount - 1).Select(i => Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture));
+                rows[table + "|" + string.Join("|", values)] = r.GetInt64(r.FieldCount - 1);
+            }
+        }
+        return rows;
+    }
+
+    protected override async Task<int> StoredRowsAsync(string agentId, long spanId)
+    {
+        await using var db = new SqliteConnection($"Data Source={Path};Pooling=False");
+        await db.OpenAsync();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM spans WHERE span_id = $s AND agent_key = (SELECT key FROM agents WHERE id = $a)";
+        cmd.Parameters.AddWithValue("$s", spanId);
+        cmd.Parameters.AddWithValue("$a", agentId);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+}
