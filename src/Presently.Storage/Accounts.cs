@@ -68,6 +68,10 @@ public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, 
     public const int MaxFieldLength = 128;
 
     public long Id { get; init; }
+
+    /// <summary>At most <see cref="MaxFieldLength"/> characters, never half a surrogate pair: what every store writes.</summary>
+    public static string Cut(string value) =>
+        value.Length <= MaxFieldLength ? value : TextCut.Prefix(value, MaxFieldLength - 1) + "…";
 }
 
 /// <summary>People and their sign-in secrets, and small server settings.</summary>

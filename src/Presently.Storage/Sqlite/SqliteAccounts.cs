@@ -190,7 +190,7 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
 
     public Task WriteAsync(DateTimeOffset at, string actor, string action, string target, string? detail = null, CancellationToken ct = default) =>
         ExecuteAsync("INSERT INTO audit_log(at_ms, actor, action, target, detail) VALUES ($p0, $p1, $p2, $p3, $p4)", ct,
-            at.ToUnixTimeMilliseconds(), Cut(actor), Cut(action), Cut(target), detail is null ? null : Cut(detail));
+            at.ToUnixTimeMilliseconds(), AuditEntry.Cut(actor), AuditEntry.Cut(action), AuditEntry.Cut(target), detail is null ? null : AuditEntry.Cut(detail));
 
     public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? before = null, string? action = null, CancellationToken ct = default) =>
         await QueryAsync($"""
@@ -201,10 +201,6 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
 
     public async Task<IReadOnlyList<string>> ListActionsAsync(CancellationToken ct = default) =>
         await QueryAsync("SELECT DISTINCT action FROM audit_log ORDER BY action", r => r.GetString(0), ct);
-
-    /// <summary>At most <see cref="AuditEntry.MaxFieldLength"/> characters, never half a surrogate pair.</summary>
-    private static string Cut(string value) =>
-        value.Length <= AuditEntry.MaxFieldLength ? value : TextCut.Prefix(value, AuditEntry.MaxFieldLength - 1) + "…";
 
     // ---- plumbing ----
 

@@ -8,13 +8,15 @@ public sealed class ChildProcess : IDisposable
 {
     private readonly StringBuilder _output = new();
 
-    public ChildProcess(string program, IEnumerable<string> args, IDictionary<string, string?>? env = null, bool readStdoutYourself = false)
+    public ChildProcess(string program, IEnumerable<string> args, IDictionary<string, string?>? env = null, bool readStdoutYourself = false,
+        string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var a in args) info.ArgumentList.Add(a);
         if (env is not null)
@@ -82,9 +84,10 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Runs a short command to completion and returns its trimmed stdout; throws with its stderr if it fails.</summary>
-    public static async Task<string> RunAsync(string program, IEnumerable<string> args, IDictionary<string, string?>? env = null, TimeSpan? timeout = null)
+    public static async Task<string> RunAsync(string program, IEnumerable<string> args, IDictionary<string, string?>? env = null, TimeSpan? timeout = null,
+        string? workingDirectory = null)
     {
-        using var p = new ChildProcess(program, args, env, readStdoutYourself: true);
+        using var p = new ChildProcess(program, args, env, readStdoutYourself: true, workingDirectory);
         var stdout = p.Process.StandardOutput.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
         await p.Process.WaitForExitAsync(cts.Token);

@@ -9,9 +9,13 @@ public static class Requirements
     public static bool RequireAll => Environment.GetEnvironmentVariable("PRESENTLY_REQUIRE_ALL") == "1";
 
     /// <summary>Returns the full path of <paramref name="program"/>, or skips/fails naming <paramref name="debianPackage"/>.</summary>
-    public static string Program(string program, string debianPackage)
+    public static string Program(string program, string debianPackage) => Program(program, debianPackage, []);
+
+    /// <summary>As above, looking in <paramref name="searchFirst"/> before PATH (for packages that keep programs off PATH).</summary>
+    public static string Program(string program, string debianPackage, IEnumerable<string> searchFirst)
     {
-        if (Find(program) is { } path) return path;
+        var path = searchFirst.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists) ?? Find(program);
+        if (path is not null) return path;
         var message = $"{program} not found: install the Debian package '{debianPackage}'";
         if (RequireAll) Assert.Fail(message + " (PRESENTLY_REQUIRE_ALL=1)");
         Assert.Skip(message);

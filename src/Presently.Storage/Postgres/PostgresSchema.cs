@@ -1,0 +1,102 @@
+namespace Presently.Storage.Postgres;
+
+/// <summary>
+/// Schema migrations, applied in order by <see cref="PostgresMigrator"/>; <c>schema_version</c> records how
+/// far a database got. Same tables, columns and meanings as the SQLite schema: times are bigint
+/// milliseconds since 1970, roles and statuses the same lower-case text.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>
+    /// Every table holding rows of one agent by <c>agent_key</c>: removing an agent with its data empties
+    /// them all, so a table added here is cleaned with no change to the removal code.
+    /// </summary>
+    public static readonly string[] AgentDataTables = ["agent_usage"];
+
+    public static readonly string[] Migrations =
+    [
+        // Accounts, agents, enrollment, audit, settings and the agents' daily quota use.
+        """
+        CREATE TABLE persons (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            -- Ordered byte-wise, as SQLite does, whatever the database's locale.
+            name           text COLLATE "C" NOT NULL UNIQUE,
+            role           text NOT NULL DEFAULT 'member',
+            password_hash  text,
+            created_ms     bigint NOT NULL DEFAULT 0,
+            -- Part of every session cookie; a new value ends all of that person's sessions (sign-out,
+            -- password or role change, "sign out everywhere"). Whoever inserts a person gets one:
+            -- 32 hex digits from the server's strong random source (a version-4 UUID, 122 random bits).
+            security_stamp text NOT NULL DEFAULT replace(gen_random_uuid()::text, '-', ''),
+            -- Single sign-on: an e-mail an admin set for the person (lower case), and the provider
+            -- account (issuer, subject) bound at the first sign-in with that e-mail verified.
+            email          text,
+            oidc_issuer    text,
+            oidc_subject   text
+        );
+        CREATE UNIQUE INDEX persons_by_email ON persons(email) WHERE email IS NOT NULL;
+        CREATE UNIQUE INDEX persons_by_oidc ON persons(oidc_issuer, oidc_subject) WHERE oidc_subject IS NOT NULL;
+
+        CREATE TABLE agents (
+            key             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id              text NOT NULL UNIQUE,
+            person_id       bigint NOT NULL REFERENCES persons(id),
+            host            text COLLATE "C" NOT NULL,
+            os              text NOT NULL,
+            agent_version   text NOT NULL,
+            capabilities    text NOT NULL,
+            status          text NOT NULL DEFAULT 'active',
+            highest_seq     bigint NOT NULL DEFAULT 0,
+            first_seen_ms   bigint NOT NULL,
+            last_seen_ms    bigint NOT NULL,
+            clock_offset_ms bigint NOT NULL DEFAULT 0,
+            name            text,
+            -- SHA-256 of the agent's 256-bit secret: a fast hash is enough for a random secret that long.
+            credential_hash text,
+            -- At least the latest end of any span of the agent: a span starting there or later overlaps
+            -- nothing, so an agent streaming forward in time needs no neighbour lookups.
+            max_end_ms      bigint NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX agents_by_credential ON agents(credential_hash) WHERE credential_hash IS NOT NULL;
+
+        CREATE TABLE enrollment_codes (
+            id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            code_hash     text NOT NULL UNIQUE,
+            hint          text NOT NULL,
+            person_id     bigint NOT NULL REFERENCES persons(id),
+            created_by    text NOT NULL,
+            created_ms    bigint NOT NULL,
+            expires_ms    bigint NOT NULL,
+            used_ms       bigint,
+            used_by_agent text,
+            revoked_ms    bigint
+        );
+
+        CREATE TABLE audit_log (
+            id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at_ms   bigint NOT NULL,
+            actor   text NOT NULL,
+            action  text COLLATE "C" NOT NULL,
+            target  text NOT NULL,
+            detail  text
+        );
+        -- The audit page filters by action and pages by id.
+        CREATE INDEX audit_by_action ON audit_log(action, id);
+
+        CREATE TABLE settings (
+            key   text PRIMARY KEY,
+            value text NOT NULL
+        );
+
+        -- Bytes and spans stored per agent and UTC day of span start (days since 1970), kept in step
+        -- with spans in the ingest transaction.
+        CREATE TABLE agent_usage (
+            agent_key bigint NOT NULL,
+            day       bigint NOT NULL,
+            bytes     bigint NOT NULL,
+            spans     bigint NOT NULL,
+            PRIMARY KEY (agent_key, day)
+        );
+        """,
+    ];
+}
