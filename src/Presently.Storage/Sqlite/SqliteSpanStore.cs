@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Presently.Protocol;
+using Presently.Storage.Ingest;
 using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
 
@@ -121,8 +122,9 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
             var outcomes = new CommitOutcome[batches.Count];
             var rollups = new RollupDelta();
-            await using (var ingest = new SqliteIngest(writer, tx, _limits, rollups))
+            await using (var target = new SqliteIngest(writer, tx))
             {
+                var ingest = new SpanIngest(target, _limits, rollups);
                 for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
             }
             await SqliteRollups.ApplyAsync(writer, tx, rollups, ct);

@@ -1,0 +1,150 @@
+using Presently.Protocol;
+using Presently.Storage.Rollups;
+
+namespace Presently.Storage.Ingest;
+
+/// <summary>What a store tells ingest about an agent at the start of its batch.</summary>
+/// <param name="MaxEndMs">At least the latest end of any span of the agent.</param>
+/// <param name="LatestSpanId">The span starting last (or <see cref="long.MinValue"/> for none), and <paramref name="LatestStartMs"/> its start.</param>
+internal readonly record struct AgentIngestState(long Key, long StoredThrough, long MaxEndMs, long MaxSpanId, long LatestSpanId, long LatestStartMs);
+
+/// <summary>The stored version of a span: part 0's fields, the last part's end, how many parts.</summary>
+internal readonly record struct ExistingSpan(long Seq, long StartMs, long EndMs, SpanState State, string? App, string? Context, long Bytes, int Parts);
+
+/// <summary>The reads and writes one store's ingest transaction offers <see cref="SpanIngest"/>.</summary>
+internal interface IIngestTarget
+{
+    /// <summary>Null when the agent is not active (removed or blocked while its batch waited).</summary>
+    Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct);
+
+    Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct);
+
+    /// <summary>The latest end of the agent's rows (other than <paramref name="spanId"/>'s) starting in (start − MaxRowMs, start].</summary>
+    Task<long?> EndReachingAsync(long agentKey, long startMs, long spanId, CancellationToken ct);
+
+    /// <summary>The first start of the agent's non-empty rows (other than <paramref name="spanId"/>'s) in [start, end).</summary>
+    Task<long?> FirstStartAsync(long agentKey, long startMs, long endMs, long spanId, CancellationToken ct);
+
+    Task<(long Bytes, long Spans)> DayUseAsync(long agentKey, long day, CancellationToken ct);
+
+    /// <summary>Stores the span as its parts, replacing <paramref name="old"/> (its rows) when given.</summary>
+    Task WriteSpanAsync(long agentKey, SpanRecord s, long startMs, long endMs, string? app, string? title, string? context, long bytes, ExistingSpan? old, CancellationToken ct);
+
+    Task SaveDayUseAsync(long agentKey, long day, long bytes, long spans, CancellationToken ct);
+
+    Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, CancellationToken ct);
+}
+
+/// <summary>
+/// The rules every stored span obeys, the same in every store (one group commit's worth):
+/// <list type="bullet">
+/// <item>a record with a seq the agent has already had stored is a replay: it never creates or changes a span;</item>
+/// <item>a later version of a span replaces the stored one (the highest seq wins);</item>
+/// <item>a zero-length record (an agent announces each span that way) is not stored: it holds no time,
+/// and its next version, which does, is;</item>
+/// <item>spans of one agent never overlap: a span is clipped to the time no other span of the agent
+/// holds, and dropped when nothing is left — so an agent's stored time never exceeds wall-clock time;</item>
+/// <item>per agent and UTC day of span start, past <see cref="StoreLimits.DailyQuotaBytes"/> spans keep
+/// their time and app (cut to <see cref="OverQuotaAppChars"/> characters) but lose title and context,
+/// and past <see cref="StoreLimits.DailySpans"/> new spans are not stored — so a day holds at most
+/// the quota plus DailySpans short rows. Either way the batch is acknowledged, so nothing is held back or replayed forever;</item>
+/// <item>a span is stored in parts of at most <see cref="StoredSpans.MaxRowMs"/>, and its active time goes
+/// into the rollups (a new version's minus the old one's) in the same transaction.</item>
+/// </list>
+/// </summary>
+internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, RollupDelta rollups)
+{
+    private const long DayMs = 86_400_000;
+
+    /// <summary>App names past the quota: long enough for any real app's name, short enough to bound the day.</summary>
+    public const int OverQuotaAppChars = 32;
+
+    /// <summary>Spans written in this commit, so their next versions need no lookup.</summary>
+    private readonly Dictionary<(long Agent, long Span), ExistingSpan> _written = [];
+
+    private sealed class DayUse(long bytes, long spans)
+    {
+        public long Bytes = bytes;
+        public long Spans = spans;
+    }
+
+    public async Task<CommitOutcome> StoreAsync(IngestBatch batch, CancellationToken ct)
+    {
+        if (await target.LoadAgentAsync(batch.AgentId, ct) is not { } agent) return CommitOutcome.AgentGone;
+        var key = agent.Key;
+        var (maxEnd, maxSpanId, latestId, latestStart) = (agent.MaxEndMs, agent.MaxSpanId, agent.LatestSpanId, agent.LatestStartMs);
+
+        var days = new Dictionary<long, DayUse>();
+        var overQuota = false;
+        foreach (var s in batch.Spans)
+        {
+            if (s.Seq <= agent.StoredThrough || s.EndMs <= s.StartMs) continue;
+            // The fast paths are exact: no span has an id above maxSpanId, none ends after maxEnd, and
+            // none but the latest-starting span reaches past its start.
+            var existing = _written.TryGetValue((key, s.SpanId), out var w) ? w
+                : s.SpanId > maxSpanId ? null : await target.FindSpanAsync(key, s.SpanId, ct);
+            if (existing is { } e && e.Seq >= s.Seq) continue;
+            var clipped = s.StartMs >= maxEnd || (s.SpanId == latestId && s.StartMs >= latestStart) ? (s.StartMs, s.EndMs) : await ClipAsync(key, s, ct);
+            if (clipped is not { } kept) continue;
+
+            var use = await DayAsync(days, key, Day(kept.Start), ct);
+            var oldUse = existing is { } o ? await DayAsync(days, key, Day(o.StartMs), ct) : null;
+            if (existing is null && use.Spans >= limits.DailySpans)
+            {
+                overQuota = true;
+                continue;
+            }
+            var (app, title, context) = (s.App, s.Title, s.Context?.ToJson());
+            var bytes = SpanSize.Of(app, title, context);
+            var freed = oldUse == use ? existing!.Value.Bytes : 0;
+            if (use.Bytes - freed + bytes > limits.DailyQuotaBytes)
+            {
+                (app, title, context) = (TextCut.Prefix(app, OverQuotaAppChars), null, null);
+                bytes = SpanSize.Of(app, null, null);
+                overQuota = true;
+            }
+
+            await target.WriteSpanAsync(key, s, kept.Start, kept.End, app, title, context, bytes, existing, ct);
+            _written[(key, s.SpanId)] = new ExistingSpan(s.Seq, kept.Start, kept.End, s.State, app, context, bytes, StoredSpans.PartCount(kept.Start, kept.End));
+            if (existing is { State: SpanState.Active } old) rollups.Add(key, old.StartMs, old.EndMs, old.App, SpanContext.FromJson(old.Context), -1);
+            if (s.State == SpanState.Active) rollups.Add(key, kept.Start, kept.End, app, context is null ? null : s.Context, +1);
+            if (oldUse is not null)
+            {
+                oldUse.Bytes -= existing!.Value.Bytes;
+                oldUse.Spans--;
+            }
+            use.Bytes += bytes;
+            use.Spans++;
+            maxEnd = Math.Max(maxEnd, kept.End);
+            maxSpanId = Math.Max(maxSpanId, s.SpanId);
+            if (kept.Start >= latestStart) (latestId, latestStart) = (s.SpanId, kept.Start);
+            else if (s.SpanId == latestId) latestId = long.MinValue; // which span starts last is no longer known
+        }
+
+        foreach (var (day, use) in days) await target.SaveDayUseAsync(key, day, use.Bytes, use.Spans, ct);
+        await target.RaiseAgentAsync(key, batch.HighestSeq, maxEnd, ct);
+        return overQuota ? CommitOutcome.StoredOverQuota : CommitOutcome.Stored;
+    }
+
+    /// <summary>The agent's use of one day, read once per batch and written back at its end.</summary>
+    private async Task<DayUse> DayAsync(Dictionary<long, DayUse> days, long key, long day, CancellationToken ct)
+    {
+        if (days.TryGetValue(day, out var use)) return use;
+        var (bytes, spans) = await target.DayUseAsync(key, day, ct);
+        return days[day] = new DayUse(bytes, spans);
+    }
+
+    /// <summary>The part of the record's time no other span of the agent holds; null when there is none.</summary>
+    private async Task<(long Start, long End)?> ClipAsync(long key, SpanRecord s, CancellationToken ct)
+    {
+        var start = s.StartMs;
+        var end = s.EndMs;
+        // A span reaching past start moves it on; parts of one span follow each other, so look again from there.
+        while (start < end && await target.EndReachingAsync(key, start, s.SpanId, ct) is { } reach && reach > start) start = reach;
+        if (start >= end) return null;
+        if (await target.FirstStartAsync(key, start, end, s.SpanId, ct) is { } nextStart) end = nextStart;
+        return end > start ? (start, end) : null;
+    }
+
+    private static long Day(long ms) => ms >= 0 ? ms / DayMs : (ms - DayMs + 1) / DayMs;
+}
