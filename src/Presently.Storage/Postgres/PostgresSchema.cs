@@ -11,7 +11,7 @@ internal static class PostgresSchema
     /// Every table holding rows of one agent by <c>agent_key</c>: removing an agent with its data empties
     /// them all, so a table added here is cleaned with no change to the removal code.
     /// </summary>
-    public static readonly string[] AgentDataTables = ["agent_usage"];
+    public static readonly string[] AgentDataTables = ["agent_usage", "spans", "rollup_hours", "rollup_days", "context_hours", "context_days"];
 
     public static readonly string[] Migrations =
     [
@@ -97,6 +97,37 @@ internal static class PostgresSchema
             spans     bigint NOT NULL,
             PRIMARY KEY (agent_key, day)
         );
+        """,
+        // Spans in parts of at most an hour (StoredSpans), partitioned by month of start so old months
+        // are dropped whole; rollups per agent, app and UTC hour or day, kept in the ingest transaction.
+        """
+        CREATE TABLE spans (
+            agent_key bigint NOT NULL,
+            span_id   bigint NOT NULL,
+            part      integer NOT NULL,
+            seq       bigint NOT NULL,
+            start_ms  bigint NOT NULL,
+            end_ms    bigint NOT NULL,
+            state     smallint NOT NULL,
+            app       text,
+            title     text,
+            context   text,
+            -- The span's size against the daily quota, on part 0 only.
+            bytes     integer NOT NULL DEFAULT 0,
+            -- A partitioned table's key must hold the partition key; ingest keeps (agent, span, part) unique.
+            PRIMARY KEY (agent_key, span_id, part, start_ms)
+        ) PARTITION BY RANGE (start_ms);
+        -- Ingest's neighbour lookups and reports' edges: an agent's rows by start.
+        CREATE INDEX spans_by_agent_start ON spans(agent_key, start_ms);
+
+        CREATE TABLE rollup_hours (hour bigint NOT NULL, agent_key bigint NOT NULL, app text NOT NULL, ms bigint NOT NULL,
+            PRIMARY KEY (hour, agent_key, app));
+        CREATE TABLE rollup_days (day bigint NOT NULL, agent_key bigint NOT NULL, app text NOT NULL, ms bigint NOT NULL,
+            PRIMARY KEY (day, agent_key, app));
+        CREATE TABLE context_hours (ckey text NOT NULL, hour bigint NOT NULL, agent_key bigint NOT NULL, app text NOT NULL, value text NOT NULL,
+            ms bigint NOT NULL, PRIMARY KEY (ckey, hour, agent_key, app, value));
+        CREATE TABLE context_days (ckey text NOT NULL, day bigint NOT NULL, agent_key bigint NOT NULL, app text NOT NULL, value text NOT NULL,
+            ms bigint NOT NULL, PRIMARY KEY (ckey, day, agent_key, app, value));
         """,
     ];
 }

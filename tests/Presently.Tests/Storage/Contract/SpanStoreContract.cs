@@ -10,7 +10,7 @@ namespace Presently.Tests.Storage.Contract;
 /// the pure hours transform over the stored spans, to the millisecond, and the rollups kept on
 /// ingest equal the ones rebuilt from spans.
 /// </summary>
-public abstract class SpanStoreContract : IAsyncLifetime
+public abstract partial class SpanStoreContract : IAsyncLifetime
 {
     private static readonly string[] Apps = ["code", "firefox", "slack", "xterm"];
     private static readonly string[] Zones = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "America/New_York"];

@@ -1,0 +1,161 @@
+using Npgsql;
+using NpgsqlTypes;
+using Presently.Protocol;
+using Presently.Storage.Ingest;
+using Presently.Storage.Rollups;
+
+namespace Presently.Storage.Postgres;
+
+/// <summary>
+/// One group commit on PostgreSQL: the reads <see cref="SpanIngest"/> needs, and its span writes
+/// collected and sent together (old versions deleted, new parts by binary COPY) before the next read
+/// of spans and at the end — one round trip per batch instead of one per span.
+/// </summary>
+internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions) : IIngestTarget
+{
+    private readonly record struct Row(long Agent, long Span, int Part, long Seq, long Start, long End, SpanState State, string? App, string? Title, string? Context, long Bytes);
+
+    /// <summary>Spans to write, by (agent, span id): the latest version of each.</summary>
+    private readonly Dictionary<(long, long), (SpanRecord Record, long Start, long End, string? App, string? Title, string? Context, long Bytes)> _pending = [];
+
+    /// <summary>Spans whose stored rows go before the pending ones are written.</summary>
+    private readonly HashSet<(long, long)> _replaced = [];
+
+    public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
+        await using var cmd = Command("""
+            SELECT a.key, a.highest_seq, a.max_end_ms,
+                   coalesce((SELECT max(span_id) FROM spans WHERE agent_key = a.key), 0), l.span_id, l.start_ms
+            FROM agents a
+            LEFT JOIN LATERAL (SELECT span_id, start_ms FROM spans WHERE agent_key = a.key ORDER BY start_ms DESC LIMIT 1) l ON true
+            WHERE a.id = $1 AND a.status = 'active'
+            FOR UPDATE OF a
+            """, agentId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+    }
+
+    public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        await using var cmd = Command("SELECT seq, start_ms, end_ms, state, app, context, bytes FROM spans WHERE agent_key = $1 AND span_id = $2 ORDER BY part", agentKey, spanId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        var span = new ExistingSpan(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (SpanState)r.GetInt16(3),
+            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6), 1);
+        while (await r.ReadAsync(ct)) span = span with { EndMs = r.GetInt64(2), Parts = span.Parts + 1 };
+        return span;
+    }
+
+    public async Task<long?> EndReachingAsync(long agentKey, long startMs, long spanId, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        await using var cmd = Command($"""
+            SELECT max(end_ms) FROM spans WHERE agent_key = $1 AND start_ms > $2 - {StoredSpans.MaxRowMs} AND start_ms <= $2 AND span_id != $3
+            """, agentKey, startMs, spanId);
+        return await cmd.ExecuteScalarAsync(ct) as long?;
+    }
+
+    public async Task<long?> FirstStartAsync(long agentKey, long startMs, long endMs, long spanId, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        await using var cmd = Command("""
+            SELECT min(start_ms) FROM spans WHERE agent_key = $1 AND start_ms >= $2 AND start_ms < $3 AND end_ms > start_ms AND span_id != $4
+            """, agentKey, startMs, endMs, spanId);
+        return await cmd.ExecuteScalarAsync(ct) as long?;
+    }
+
+    public async Task<(long Bytes, long Spans)> DayUseAsync(long agentKey, long day, CancellationToken ct)
+    {
+        await using var cmd = Command("SELECT bytes, spans FROM agent_usage WHERE agent_key = $1 AND day = $2", agentKey, day);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : (0, 0);
+    }
+
+    public Task WriteSpanAsync(long agentKey, SpanRecord s, long startMs, long endMs, string? app, string? title, string? context, long bytes, ExistingSpan? old, CancellationToken ct)
+    {
+        var key = (agentKey, s.SpanId);
+        // A version already pending replaces that one; a stored one has its rows deleted first.
+        if (old is not null && !_pending.ContainsKey(key)) _replaced.Add(key);
+        _pending[key] = (s, startMs, endMs, app, title, context, bytes);
+        return Task.CompletedTask;
+    }
+
+    public async Task SaveDayUseAsync(long agentKey, long day, long bytes, long spans, CancellationToken ct)
+    {
+        await using var cmd = Command("""
+            INSERT INTO agent_usage(agent_key, day, bytes, spans) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (agent_key, day) DO UPDATE SET bytes = excluded.bytes, spans = excluded.spans
+            """, agentKey, day, bytes, spans);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, CancellationToken ct)
+    {
+        await using var cmd = Command("UPDATE agents SET highest_seq = greatest(highest_seq, $2), max_end_ms = greatest(max_end_ms, $3) WHERE key = $1",
+            agentKey, highestSeq, maxEndMs);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Writes what is pending: deletes of replaced spans, then every part by binary COPY.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_pending.Count == 0) return;
+        if (_replaced.Count > 0)
+        {
+            await using var delete = Command("""
+                DELETE FROM spans s USING unnest($1::bigint[], $2::bigint[]) AS d(agent_key, span_id)
+                WHERE s.agent_key = d.agent_key AND s.span_id = d.span_id
+                """, _replaced.Select(k => k.Item1).ToArray(), _replaced.Select(k => k.Item2).ToArray());
+            await delete.ExecuteNonQueryAsync(ct);
+            _replaced.Clear();
+        }
+        var rows = new List<Row>(_pending.Count);
+        foreach (var ((agent, span), p) in _pending)
+        {
+            var parts = StoredSpans.PartCount(p.Start, p.End);
+            for (var part = 0; part < parts; part++)
+            {
+                var (start, end) = StoredSpans.Part(p.Start, p.End, part);
+                rows.Add(new Row(agent, span, part, p.Record.Seq, start, end, p.Record.State, p.App, p.Title, p.Context, part == 0 ? p.Bytes : 0));
+            }
+        }
+        _pending.Clear();
+        await partitions.EnsureAsync(db, tx, rows.Select(r => r.Start), ct);
+        await using var copy = await db.BeginBinaryImportAsync(
+            "COPY spans (agent_key, span_id, part, seq, start_ms, end_ms, state, app, title, context, bytes) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var r in rows)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(r.Agent, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(r.Span, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(r.Part, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(r.Seq, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(r.Start, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(r.End, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync((short)r.State, NpgsqlDbType.Smallint, ct);
+            await WriteTextAsync(copy, r.App, ct);
+            await WriteTextAsync(copy, r.Title, ct);
+            await WriteTextAsync(copy, r.Context, ct);
+            await copy.WriteAsync((int)r.Bytes, NpgsqlDbType.Integer, ct);
+        }
+        await copy.CompleteAsync(ct);
+    }
+
+    private static async Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken ct)
+    {
+        if (value is null) await copy.WriteNullAsync(ct);
+        else await copy.WriteAsync(PostgresAccounts.Storable(value), NpgsqlDbType.Text, ct);
+    }
+
+    private NpgsqlCommand Command(string sql, params object[] args)
+    {
+        var cmd = new NpgsqlCommand(sql, db, tx);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return cmd;
+    }
+}

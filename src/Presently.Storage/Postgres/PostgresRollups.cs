@@ -1,0 +1,77 @@
+using Npgsql;
+using Presently.Protocol;
+using Presently.Storage.Rollups;
+
+namespace Presently.Storage.Postgres;
+
+/// <summary>Writes rollup changes (one multi-row upsert per table), and rebuilds the rollups from the spans.</summary>
+internal static class PostgresRollups
+{
+    public static readonly string[] Tables = ["rollup_hours", "rollup_days", "context_hours", "context_days"];
+
+    public static async Task ApplyAsync(NpgsqlConnection db, NpgsqlTransaction tx, RollupDelta delta, CancellationToken ct)
+    {
+        if (delta.IsEmpty) return;
+        var hours = delta.Hours.ToList();
+        var days = delta.Days.ToList();
+        await UpsertAsync(db, tx, "rollup_hours", "hour", hours.Where(e => e.Key.ContextKey is null).ToList(), ct);
+        await UpsertAsync(db, tx, "rollup_days", "day", days.Where(e => e.Key.ContextKey is null).ToList(), ct);
+        await UpsertAsync(db, tx, "context_hours", "hour", hours.Where(e => e.Key.ContextKey is not null).ToList(), ct);
+        await UpsertAsync(db, tx, "context_days", "day", days.Where(e => e.Key.ContextKey is not null).ToList(), ct);
+        delta.Clear();
+    }
+
+    /// <summary>Empties the rollups and sums them again from every stored span, with the same rule ingest uses.</summary>
+    public static async Task RebuildAsync(NpgsqlConnection db, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using (var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", Tables)}", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
+        var delta = new RollupDelta();
+        // A second connection would not see this transaction; a cursor streams within it instead.
+        await using (var declare = new NpgsqlCommand(
+            $"DECLARE rebuild NO SCROLL CURSOR FOR SELECT agent_key, start_ms, end_ms, app, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", db, tx))
+            await declare.ExecuteNonQueryAsync(ct);
+        while (true)
+        {
+            var read = 0;
+            await using (var fetch = new NpgsqlCommand("FETCH 50000 FROM rebuild", db, tx))
+            await using (var r = await fetch.ExecuteReaderAsync(ct))
+            {
+                while (await r.ReadAsync(ct))
+                {
+                    read++;
+                    delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3),
+                        r.IsDBNull(4) ? null : SpanContext.FromJson(r.GetString(4)), +1);
+                }
+            }
+            // Changes add up, so they can be written in any order: memory stays bounded.
+            if (delta.Count >= 200_000 || read == 0) await ApplyAsync(db, tx, delta, ct);
+            if (read == 0) break;
+        }
+        await using var close = new NpgsqlCommand("CLOSE rebuild", db, tx);
+        await close.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task UpsertAsync(NpgsqlConnection db, NpgsqlTransaction tx, string table, string bucket, List<KeyValuePair<RollupKey, long>> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        var context = table.StartsWith("context_", StringComparison.Ordinal);
+        await using var cmd = new NpgsqlCommand(context
+            ? $"""
+              INSERT INTO {table}(ckey, {bucket}, agent_key, app, value, ms)
+              SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])
+              ON CONFLICT (ckey, {bucket}, agent_key, app, value) DO UPDATE SET ms = {table}.ms + excluded.ms
+              """
+            : $"""
+              INSERT INTO {table}({bucket}, agent_key, app, ms)
+              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[])
+              ON CONFLICT ({bucket}, agent_key, app) DO UPDATE SET ms = {table}.ms + excluded.ms
+              """, db, tx);
+        if (context) cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => e.Key.ContextKey!).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => e.Key.Hour).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => e.Key.AgentKey).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => PostgresAccounts.Storable(e.Key.App)).ToArray() });
+        if (context) cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => PostgresAccounts.Storable(e.Key.Value!)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => e.Value).ToArray() });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
