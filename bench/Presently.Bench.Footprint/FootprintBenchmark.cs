@@ -144,7 +144,6 @@ public static class FootprintBenchmark
             "--Presently:DevelopmentPerson", "footprint",
             "--Logging:LogLevel:Default", "Warning",
         ]);
-        await app.InitializeAsync();
         await app.StartAsync();
         return app;
     }

@@ -119,7 +119,6 @@ public static class ReplayBenchmark
             var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
             return new TimedSpanStore(new SqliteSpanStore(options.DatabasePath, options.StoreLimits));
         })));
-        await app.InitializeAsync();
         await app.StartAsync();
         return app;
     }

@@ -58,6 +58,10 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
 
     public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
 
+    public Task PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
+
+    public bool IsTransient(Exception error) => inner.IsTransient(error);
+
     public Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default) => inner.GetSpansAsync(agentId, ct);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();

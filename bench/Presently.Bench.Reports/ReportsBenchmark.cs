@@ -32,7 +32,6 @@ public static partial class ReportsBenchmark
         Console.WriteLine($"generate: {months.SpanCount:N0} spans for {people} people × {months.Workdays.Count} workdays ({months.Workdays[0]:yyyy-MM-dd} to {months.Workdays[^1]:yyyy-MM-dd}) in {generating.Elapsed.TotalSeconds:0.0} s");
 
         var app = PresentlyServer.Build(["--urls", "http://127.0.0.1:0", "--Presently:DataDirectory", root, "--Logging:LogLevel:Default", "Warning"]);
-        await app.InitializeAsync();
         await app.StartAsync();
         try
         {

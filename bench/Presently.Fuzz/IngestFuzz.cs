@@ -44,7 +44,6 @@ public static partial class IngestFuzz
             "--Presently:AuthAttemptsPerMinute", "1000",
             "--Logging:LogLevel:Default", "None",
         ]);
-        await app.InitializeAsync();
         await app.StartAsync();
         try
         {

@@ -10,7 +10,7 @@ using Presently.Server.Live;
 using Presently.Server.Options;
 using Presently.Server.Reports;
 using Presently.Storage;
-using Presently.Storage.Sqlite;
+using Presently.Server.Stores;
 
 namespace Presently.Server;
 
@@ -28,15 +28,7 @@ public static class PresentlyServer
         });
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ISpanStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return new SqliteSpanStore(options.DatabasePath, options.StoreLimits);
-        });
-        builder.Services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
-        builder.Services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
-        builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
+        builder.AddPresentlyStorage();
         builder.Services.AddSingleton<EnrollmentCodes>();
         builder.Services.AddSingleton<AgentAdmin>();
         builder.Services.AddSingleton<IngestWriter>();
@@ -62,6 +54,7 @@ public static class PresentlyServer
         app.UsePresentlyAuth();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+        app.MapReadiness();
         app.MapAccounts();
         app.MapAgentEndpoints();
         app.MapEnrollment();
@@ -82,15 +75,9 @@ public static class PresentlyServer
     }
 
     /// <summary>
-    /// Opens (or creates) the store and loads the board before the first request. Returns the
-    /// one-time setup token when the server has no admin yet (the caller prints the link).
+    /// After start (the store is migrated then, by <see cref="StoreStartup"/>): the one-time setup token
+    /// when the server has no admin yet (the caller prints the link).
     /// </summary>
-    public static async Task<string?> InitializeAsync(this WebApplication app, CancellationToken ct = default)
-    {
-        var store = app.Services.GetRequiredService<ISpanStore>();
-        await store.InitializeAsync(ct);
-        app.Services.GetRequiredService<LiveState>().Load(await store.ListAgentsAsync(ct));
-        _ = app.Services.GetRequiredService<BoardFanOut>();
-        return await AccountEndpoints.PrepareSetupAsync(app.Services.GetRequiredService<IAccountStore>());
-    }
+    public static Task<string?> PrepareSetupAsync(this WebApplication app) =>
+        AccountEndpoints.PrepareSetupAsync(app.Services.GetRequiredService<IAccountStore>());
 }

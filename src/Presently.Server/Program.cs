@@ -8,8 +8,8 @@ try
         return await ServerCommands.RunAsync(verb, [.. args.Where(a => a != verb)], Console.Out);
 
     var app = PresentlyServer.Build(args);
-    var setupToken = await app.InitializeAsync();
     await app.StartAsync();
+    var setupToken = await app.PrepareSetupAsync();
     if (setupToken is not null)
         foreach (var url in app.Urls)
             Console.WriteLine($"No admin yet. Create the first one (this link works once): {url.TrimEnd('/')}/setup?token={setupToken}");
@@ -21,7 +21,7 @@ catch (OptionsValidationException ex)
     Console.Error.WriteLine($"presently-server: invalid settings: {string.Join("; ", ex.Failures)}");
     return 2;
 }
-catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or Microsoft.Data.Sqlite.SqliteException
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException
                                or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"presently-server: {ex.Message}");

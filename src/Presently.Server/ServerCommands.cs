@@ -8,12 +8,13 @@ namespace Presently.Server;
 
 /// <summary>
 /// Administrative verbs run against the data directory without starting the web server:
-/// <c>enroll-code --person NAME [--hours N]</c> and <c>add-user --name NAME [--role admin|member] [--email ADDRESS]</c>.
+/// <c>enroll-code --person NAME [--hours N]</c>, <c>add-user --name NAME [--role admin|member] [--email ADDRESS]</c>
+/// and <c>rebuild-rollups</c> (sums the report rollups again from the stored spans).
 /// They take the same settings as the server (--Presently:DataDirectory …).
 /// </summary>
 public static class ServerCommands
 {
-    public static readonly string[] Verbs = ["enroll-code", "add-user"];
+    public static readonly string[] Verbs = ["enroll-code", "add-user", "rebuild-rollups"];
 
     public static async Task<int> RunAsync(string verb, string[] args, TextWriter output)
     {
@@ -53,6 +54,14 @@ public static class ServerCommands
                 await services.GetRequiredService<IAuditLog>().WriteAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), "presently-server add-user", "saved person", name,
                     email is null ? role.Value.ToString().ToLowerInvariant() : $"{role.Value.ToString().ToLowerInvariant()}, e-mail {email}");
                 await output.WriteLineAsync(generated ? $"{name} ({role.Value.ToString().ToLowerInvariant()}) password: {password}" : $"{name} saved");
+                return 0;
+            }
+            case "rebuild-rollups":
+            {
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                await services.GetRequiredService<ISpanStore>().RebuildRollupsAsync();
+                await services.GetRequiredService<IAuditLog>().WriteAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), "presently-server rebuild-rollups", "rebuilt rollups", "all agents");
+                await output.WriteLineAsync($"rollups rebuilt from the stored spans in {started.Elapsed.TotalSeconds:0.0} s");
                 return 0;
             }
             default:

@@ -37,4 +37,10 @@ public interface ISpanStore : IAsyncDisposable
     Task RebuildRollupsAsync(CancellationToken ct = default);
 
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
+
+    /// <summary>Throws when the store cannot be reached now (readiness).</summary>
+    Task PingAsync(CancellationToken ct = default);
+
+    /// <summary>Whether <paramref name="error"/> from this store may pass by itself (the database restarting, a lock held): worth retrying.</summary>
+    bool IsTransient(Exception error);
 }

@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Polly;
+using Polly.Retry;
 using Presently.Storage;
 
 namespace Presently.Server.Ingest;
@@ -19,12 +21,37 @@ public sealed class IngestWriter : BackgroundService
     });
     private readonly ISpanStore _store;
     private readonly ILogger<IngestWriter> _log;
+    private readonly ResiliencePipeline _retry;
+    private volatile string? _storeFault;
 
-    public IngestWriter(ISpanStore store, ILogger<IngestWriter> log)
+    public IngestWriter(ISpanStore store, ILogger<IngestWriter> log, TimeProvider time)
     {
         _store = store;
         _log = log;
+        // A store that is down for a while (PostgreSQL restarting) is waited for: the group is retried
+        // whole until it commits, and meanwhile nothing is acknowledged and agents stay connected
+        // (their sends wait on the bounded queue). Only errors the store calls transient are retried.
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException && _store.IsTransient(ex)),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(5),
+                OnRetry = args =>
+                {
+                    _storeFault = args.Outcome.Exception?.Message ?? "unknown error";
+                    if (args.AttemptNumber % 10 == 0) _log.LogWarning(args.Outcome.Exception, "Commit failed {Attempts} times; retrying", args.AttemptNumber + 1);
+                    return default;
+                },
+            })
+            .Build();
     }
+
+    /// <summary>Why the last commit failed while it is being retried; null when commits succeed.</summary>
+    public string? StoreFault => _storeFault;
 
     /// <summary>Completes once the batch is durably committed (or refused whole); faults if the commit failed.</summary>
     public async Task<CommitOutcome> CommitAsync(IngestBatch batch, CancellationToken ct)
@@ -45,7 +72,9 @@ public sealed class IngestWriter : BackgroundService
                 while (group.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var p)) group.Add(p);
                 try
                 {
-                    var outcomes = await _store.CommitAsync(group.ConvertAll(p => p.Batch), stoppingToken);
+                    var batches = group.ConvertAll(p => p.Batch);
+                    var outcomes = await _retry.ExecuteAsync(async ct => await _store.CommitAsync(batches, ct), stoppingToken);
+                    _storeFault = null;
                     for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(outcomes[i]);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

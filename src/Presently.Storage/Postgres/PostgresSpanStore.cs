@@ -227,6 +227,20 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5));
     }
 
+    public async Task PingAsync(CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await ExecuteAsync(conn, null, "SELECT 1", ct);
+    }
+
+    // A server restarting, a connection lost, a serialization failure: Npgsql knows which pass by themselves.
+    public bool IsTransient(Exception error) => error switch
+    {
+        NpgsqlException { IsTransient: true } => true,
+        NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException } => true,
+        _ => false,
+    };
+
     public async ValueTask DisposeAsync()
     {
         _writeLock.Dispose();

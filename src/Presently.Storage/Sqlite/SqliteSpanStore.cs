@@ -301,6 +301,15 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         return result;
     }
 
+    public async Task PingAsync(CancellationToken ct = default)
+    {
+        await using var conn = await OpenReaderAsync(ct);
+        await ScalarAsync(conn, "SELECT 1;", ct);
+    }
+
+    // Busy or locked: another process holds the file for a moment. Anything else will not pass by itself.
+    public bool IsTransient(Exception error) => error is SqliteException { SqliteErrorCode: 5 or 6 };
+
     public async ValueTask DisposeAsync()
     {
         if (_writer is not null) await _writer.DisposeAsync();

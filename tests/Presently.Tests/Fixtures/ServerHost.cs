@@ -99,8 +99,8 @@ public sealed class ServerHost : IAsyncDisposable
             if (time is not null) builder.Services.Replace(ServiceDescriptor.Singleton(time));
             services?.Invoke(builder.Services);
         });
-        var setupToken = await app.InitializeAsync();
         await app.StartAsync();
+        var setupToken = await app.PrepareSetupAsync();
         var host = new ServerHost(app, owned, dir, setupToken);
         if (signInAdmin) host.Admin = await host.SignInAsync(AdminName, Role.Admin, AdminPassword);
         return host;

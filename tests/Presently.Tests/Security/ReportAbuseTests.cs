@@ -24,6 +24,8 @@ public sealed class ReportAbuseTests
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
+        public Task PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
+        public bool IsTransient(Exception error) => inner.IsTransient(error);
 
         public async Task<Presently.Storage.Reports.ReportResult> RunReportAsync(Presently.Storage.Reports.ReportRequest request, CancellationToken ct = default)
         {

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Presently.Server.Options;
+using Presently.Storage;
+using Presently.Storage.Postgres;
+using Presently.Storage.Sqlite;
+
+namespace Presently.Server.Stores;
+
+public enum StoreProvider
+{
+    /// <summary>One file in the data directory: nothing to set up.</summary>
+    Sqlite,
+    /// <summary>A PostgreSQL database the organisation runs (required for several instances).</summary>
+    Postgres,
+}
+
+/// <summary>Settings under <c>Presently:Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Presently:Storage";
+
+    public StoreProvider Provider { get; set; } = StoreProvider.Sqlite;
+
+    /// <summary>An Npgsql connection string, e.g. <c>Host=db;Database=presently;Username=presently;Password=…</c>.</summary>
+    public string? PostgresConnectionString { get; set; }
+}
+
+/// <summary>The store is chosen once, at start, from the settings; everything else sees only the interfaces.</summary>
+public static class StorageSetup
+{
+    public static WebApplicationBuilder AddPresentlyStorage(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (options.Provider == StoreProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+                throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions),
+                    ["Presently:Storage:Provider is Postgres but Presently:Storage:PostgresConnectionString is empty"]);
+            builder.Services.AddPostgresStorage(options.PostgresConnectionString);
+        }
+        else
+        {
+            builder.Services.AddSqliteStorage();
+        }
+        builder.Services.AddHostedService<StoreStartup>();
+        return builder;
+    }
+
+    /// <summary>The embedded store: <c>presently.db</c> in the data directory.</summary>
+    public static IServiceCollection AddSqliteStorage(this IServiceCollection services)
+    {
+        services.AddSingleton<ISpanStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
+            return new SqliteSpanStore(options.DatabasePath, options.StoreLimits);
+        });
+        services.AddSingleton(sp => new SqliteAccounts(sp.GetRequiredService<IOptions<ServerOptions>>().Value.DatabasePath, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
+        services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
+        return services;
+    }
+
+    /// <summary>Spans, accounts, agents, audit and enrollment in one PostgreSQL database.</summary>
+    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "presently" }.Build());
+        services.AddSingleton<ISpanStore>(sp => new PostgresSpanStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ServerOptions>>().Value.StoreLimits));
+        services.AddSingleton(sp => new PostgresAccounts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<PostgresAccounts>());
+        services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<PostgresAccounts>());
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAccounts>());
+        return services;
+    }
+}
