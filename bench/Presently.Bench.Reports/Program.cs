@@ -10,9 +10,10 @@ var days = new Option<int>("--days") { Description = "Workdays of history (weeke
 var seed = new Option<int>("--seed") { Description = "Generator seed", DefaultValueFactory = _ => 1 };
 var runs = new Option<int>("--runs") { Description = "Timed runs per report (the median is the figure)", DefaultValueFactory = _ => 10 };
 var keep = new Option<bool>("--keep") { Description = "Keep the data folder (the SQLite file) for inspection" };
+var postgres = new Option<string?>("--postgres") { Description = "Store in PostgreSQL at this Npgsql connection string (an empty database) instead of SQLite" };
 var root = new RootCommand("Presently reports benchmark: realistic months through the store's ingest, then the hours report over HTTP")
 {
-    people, days, seed, runs, keep,
+    people, days, seed, runs, keep, postgres,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -23,13 +24,13 @@ root.SetAction(async (parse, ct) =>
         return 2;
     }
     Console.WriteLine("Presently reports benchmark");
-    Console.WriteLine($"command:  dotnet run -c Release --project bench/Presently.Bench.Reports -- {string.Join(' ', args)}");
+    Console.WriteLine($"command:  dotnet run -c Release --project bench/Presently.Bench.Reports -- {System.Text.RegularExpressions.Regex.Replace(string.Join(' ', args), "Password=[^; ]*", "Password=…")}");
     Console.WriteLine($"date:     {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC; {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
     var folder = Directory.CreateTempSubdirectory("presently-bench-reports-");
     Console.WriteLine($"folder:   {folder.FullName}{(parse.GetValue(keep) ? " (kept)" : "")}");
     try
     {
-        return await ReportsBenchmark.RunAsync(p, d, parse.GetValue(seed), r, folder.FullName);
+        return await ReportsBenchmark.RunAsync(p, d, parse.GetValue(seed), r, folder.FullName, parse.GetValue(postgres));
     }
     finally
     {

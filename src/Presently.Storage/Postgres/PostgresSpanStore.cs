@@ -237,6 +237,9 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
     public bool IsTransient(Exception error) => error switch
     {
         NpgsqlException { IsTransient: true } => true,
+        // Connection exceptions, the server shutting down or starting, out of resources.
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
+                               || p.SqlState.StartsWith("53", StringComparison.Ordinal) || p.SqlState is "40001" or "40P01",
         NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException } => true,
         _ => false,
     };
