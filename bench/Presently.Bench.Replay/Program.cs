@@ -10,9 +10,10 @@ if (BenchArgs.Parse(args) is not { } options)
     return 2;
 }
 
-Console.WriteLine("Presently replay benchmark: one agent's journal -> WebSocket -> server -> fresh SQLite store");
-Console.WriteLine($"command:  dotnet run -c Release --project bench/Presently.Bench.Replay{(args.Length > 0 ? " -- " + string.Join(' ', args) : "")}");
-Console.WriteLine($"process:  {Environment.CommandLine}");
+Console.WriteLine("Presently replay benchmark: one agent's journal -> WebSocket -> server -> fresh SQLite (or PostgreSQL) store");
+// A connection string's password is not printed.
+var shown = System.Text.RegularExpressions.Regex.Replace(string.Join(' ', args), "Password=[^; ]*", "Password=…");
+Console.WriteLine($"command:  dotnet run -c Release --project bench/Presently.Bench.Replay{(args.Length > 0 ? " -- " + shown : "")}");
 Console.WriteLine($"date:     {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
 foreach (var line in Machine.Describe()) Console.WriteLine(line);
 Console.WriteLine($"settings: records {options.Records:N0}, chunk {options.Chunk:N0}, versions per span {options.Versions}, seed {options.Seed}");

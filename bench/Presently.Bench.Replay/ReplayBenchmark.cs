@@ -36,7 +36,7 @@ public static class ReplayBenchmark
         var workload = Fill(journal, options);
         var journalBytes = journal.SizeBytes;
 
-        var app = await StartServerAsync(Path.Combine(root, "server"));
+        var app = await StartServerAsync(Path.Combine(root, "server"), options.Postgres);
         try
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -100,10 +100,12 @@ public static class ReplayBenchmark
     }
 
     /// <summary>Step 2: the real server on Kestrel at a free port, fresh data folder; its store wrapped to time commits.</summary>
-    private static async Task<WebApplication> StartServerAsync(string dataDirectory)
+    private static async Task<WebApplication> StartServerAsync(string dataDirectory, string? postgres)
     {
+        string[] storeArgs = postgres is null ? [] : ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", postgres];
         string[] args =
         [
+            .. storeArgs,
             "--urls", "http://127.0.0.1:0",
             "--Presently:DataDirectory", dataDirectory,
             "--Presently:DevelopmentAgentToken", Token,
@@ -117,7 +119,9 @@ public static class ReplayBenchmark
         var app = PresentlyServer.Build(args, builder => builder.Services.Replace(ServiceDescriptor.Singleton<ISpanStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return new TimedSpanStore(new SqliteSpanStore(options.DatabasePath, options.StoreLimits));
+            return new TimedSpanStore(postgres is null
+                ? new SqliteSpanStore(options.DatabasePath, options.StoreLimits)
+                : new Presently.Storage.Postgres.PostgresSpanStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), options.StoreLimits));
         })));
         await app.StartAsync();
         return app;

@@ -8,6 +8,8 @@ try
         return await ServerCommands.RunAsync(verb, [.. args.Where(a => a != verb)], Console.Out);
 
     var app = PresentlyServer.Build(args);
+    // Settings are checked before anything starts, so a bad one is one line, not a failed host's log.
+    _ = app.Services.GetRequiredService<IOptions<Presently.Server.Options.ServerOptions>>().Value;
     await app.StartAsync();
     var setupToken = await app.PrepareSetupAsync();
     if (setupToken is not null)

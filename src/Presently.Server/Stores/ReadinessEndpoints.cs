@@ -21,9 +21,10 @@ public static class ReadinessEndpoints
                 await store.PingAsync(timeout.Token);
                 return TypedResults.Text("ready");
             }
-            catch (Exception ex) when (ex is OperationCanceledException || store.IsTransient(ex))
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                return TypedResults.Text("not ready: the store cannot be reached", statusCode: StatusCodes.Status503ServiceUnavailable);
+                return TypedResults.Text(store.IsTransient(ex) || ex is OperationCanceledException ? "not ready: the store cannot be reached" : "not ready: the store fails",
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         }).AllowAnonymous();
         return app;
