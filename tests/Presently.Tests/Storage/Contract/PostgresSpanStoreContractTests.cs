@@ -9,12 +9,34 @@ public sealed class PostgresSpanStoreContractTests : SpanStoreContract
 {
     private PostgresDatabase? _db;
     private NpgsqlDataSource _source = null!;
+    private readonly List<PostgresDatabase> _otherDatabases = [];
 
     protected override async Task<ISpanStore> CreateStoreAsync()
     {
         _db = await (await PostgresServer.Shared()).CreateDatabaseAsync();
         _source = _db.CreateDataSource();
-        var store = new PostgresSpanStore(_source);
+        return await OpenAsync(_source);
+    }
+
+    protected override async Task<ISpanStore> CreateLimitedStoreAsync(StoreLimits limits)
+    {
+        var db = await (await PostgresServer.Shared()).CreateDatabaseAsync();
+        _otherDatabases.Add(db);
+        return await OpenAsync(db.CreateDataSource(), limits);
+    }
+
+    /// <summary>A new store on a new data source (new connections) over the same database.</summary>
+    protected override Task<ISpanStore> ReopenAsync()
+    {
+        _source = _db!.CreateDataSource();
+        return OpenAsync(_source);
+    }
+
+    protected override IAgentRegistry Registry => new PostgresAccounts(_source, TimeProvider.System);
+
+    private static async Task<ISpanStore> OpenAsync(NpgsqlDataSource source, StoreLimits? limits = null)
+    {
+        var store = new PostgresSpanStore(source, limits);
         await store.InitializeAsync();
         return store;
     }
@@ -43,9 +65,16 @@ public sealed class PostgresSpanStoreContractTests : SpanStoreContract
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    protected override async Task<long> AllSpanRowsAsync()
+    {
+        await using var cmd = _source.CreateCommand("SELECT count(*) FROM spans");
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         if (_db is not null) await _db.DisposeAsync();
+        foreach (var db in _otherDatabases) await db.DisposeAsync();
     }
 }

@@ -32,11 +32,23 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
     /// <summary>A new, empty, initialised store.</summary>
     protected abstract Task<ISpanStore> CreateStoreAsync();
 
+    /// <summary>Another new, empty, initialised store with these limits, on a database of its own; the test disposes the store.</summary>
+    protected abstract Task<ISpanStore> CreateLimitedStoreAsync(StoreLimits limits);
+
+    /// <summary>A new instance of the store on <see cref="Store"/>'s database, which has been closed (as a server restart does).</summary>
+    protected abstract Task<ISpanStore> ReopenAsync();
+
+    /// <summary>The account side's agent registry on <see cref="Store"/>'s database (blocking and removing agents).</summary>
+    protected abstract IAgentRegistry Registry { get; }
+
     /// <summary>Every non-zero rollup row, as "table|key…" → ms.</summary>
     protected abstract Task<IReadOnlyDictionary<string, long>> RollupSnapshotAsync();
 
     /// <summary>How many rows the store keeps for one agent's span.</summary>
     protected abstract Task<int> StoredRowsAsync(string agentId, long spanId);
+
+    /// <summary>How many span rows the store keeps in all, whatever agent they name (one no longer there too).</summary>
+    protected abstract Task<long> AllSpanRowsAsync();
 
     public async ValueTask InitializeAsync() => Store = await CreateStoreAsync();
 

@@ -10,9 +10,17 @@ public sealed class SqliteSpanStoreContractTests : SpanStoreContract
     private readonly TempDirectory _dir = new();
     private string Path => _dir.File("presently.db");
 
-    protected override async Task<ISpanStore> CreateStoreAsync()
+    protected override Task<ISpanStore> CreateStoreAsync() => OpenAsync(Path);
+
+    protected override Task<ISpanStore> CreateLimitedStoreAsync(StoreLimits limits) => OpenAsync(_dir.File("limited.db"), limits);
+
+    protected override Task<ISpanStore> ReopenAsync() => OpenAsync(Path);
+
+    protected override IAgentRegistry Registry => new SqliteAccounts(Path);
+
+    private static async Task<ISpanStore> OpenAsync(string path, StoreLimits? limits = null)
     {
-        var store = new SqliteSpanStore(Path);
+        var store = new SqliteSpanStore(path, limits);
         await store.InitializeAsync();
         return store;
     }
@@ -45,6 +53,15 @@ public sealed class SqliteSpanStoreContractTests : SpanStoreContract
         cmd.Parameters.AddWithValue("$s", spanId);
         cmd.Parameters.AddWithValue("$a", agentId);
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    protected override async Task<long> AllSpanRowsAsync()
+    {
+        await using var db = new SqliteConnection($"Data Source={Path};Pooling=False");
+        await db.OpenAsync();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM spans";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public override async ValueTask DisposeAsync()
