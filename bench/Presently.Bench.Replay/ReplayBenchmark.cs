@@ -60,7 +60,8 @@ public static class ReplayBenchmark
             Console.WriteLine($"replay time:        {elapsed.TotalSeconds:0.000} s");
             Console.WriteLine($"throughput:         {perSecond:N0} records/s, {workload.Spans / elapsed.TotalSeconds:N0} spans/s");
             Console.WriteLine($"journal size:       {journalBytes / 1e6:0.0} MB ({journalBytes / (double)records:0.0} bytes/record)");
-            Console.WriteLine($"SQLite at the end:  {Describe(dbPath)}");
+            if (options.Postgres is null) Console.WriteLine($"SQLite at the end:  {Describe(dbPath)}");
+            else Console.WriteLine($"PostgreSQL:         {await PostgresBytesAsync(options.Postgres) / 1e6:0.0} MB (pg_database_size)");
             Console.WriteLine($"target:             {TargetPerSecond:N0} spans/s {(workload.Spans / elapsed.TotalSeconds >= TargetPerSecond ? "MET" : "NOT MET")}");
 
             var verified = await VerifyAsync(app.Services.GetRequiredService<ISpanStore>(), workload, journal);
@@ -68,7 +69,7 @@ public static class ReplayBenchmark
             app = null;
             // Closing every pooled connection lets SQLite checkpoint the WAL into the main file.
             SqliteConnection.ClearAllPools();
-            Console.WriteLine($"SQLite after stop:  {Describe(dbPath)}");
+            if (options.Postgres is null) Console.WriteLine($"SQLite after stop:  {Describe(dbPath)}");
             return verified ? 0 : 1;
         }
         finally
@@ -202,5 +203,12 @@ public static class ReplayBenchmark
         var db = Size(dbPath);
         var wal = Size(dbPath + "-wal");
         return $"{db / 1e6:0.0} MB presently.db + {wal / 1e6:0.0} MB WAL = {(db + wal) / 1e6:0.0} MB";
+    }
+
+    private static async Task<long> PostgresBytesAsync(string connectionString)
+    {
+        await using var source = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var cmd = source.CreateCommand("SELECT pg_database_size(current_database())");
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }

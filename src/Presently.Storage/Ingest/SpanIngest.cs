@@ -5,7 +5,8 @@ namespace Presently.Storage.Ingest;
 
 /// <summary>What a store tells ingest about an agent at the start of its batch.</summary>
 /// <param name="MaxEndMs">At least the latest end of any span of the agent.</param>
-/// <param name="LatestSpanId">The span starting last (or <see cref="long.MinValue"/> for none), and <paramref name="LatestStartMs"/> its start.</param>
+/// <param name="LatestSpanId">The span starting last (or <see cref="long.MinValue"/> for none), and <paramref name="LatestStartMs"/> its start
+/// (<see cref="long.MinValue"/> for none).</param>
 internal readonly record struct AgentIngestState(long Key, long StoredThrough, long MaxEndMs, long MaxSpanId, long LatestSpanId, long LatestStartMs);
 
 /// <summary>The stored version of a span: part 0's fields, the last part's end, how many parts.</summary>
@@ -32,7 +33,11 @@ internal interface IIngestTarget
 
     Task SaveDayUseAsync(long agentKey, long day, long bytes, long spans, CancellationToken ct);
 
-    Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, CancellationToken ct);
+    /// <summary>
+    /// Records how far the agent got: the highest seq, the latest end and span id, and the span starting
+    /// last (null when a new version moved it earlier and which one starts last is not known).
+    /// </summary>
+    Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, long maxSpanId, (long SpanId, long StartMs)? latest, CancellationToken ct);
 }
 
 /// <summary>
@@ -118,11 +123,12 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
             maxEnd = Math.Max(maxEnd, kept.End);
             maxSpanId = Math.Max(maxSpanId, s.SpanId);
             if (kept.Start >= latestStart) (latestId, latestStart) = (s.SpanId, kept.Start);
-            else if (s.SpanId == latestId) latestId = long.MinValue; // which span starts last is no longer known
+            // Which span starts last is no longer known: no fast path for the rest of this batch, and the store looks it up next time.
+            else if (s.SpanId == latestId) (latestId, latestStart) = (long.MinValue, long.MaxValue);
         }
 
         foreach (var (day, use) in days) await target.SaveDayUseAsync(key, day, use.Bytes, use.Spans, ct);
-        await target.RaiseAgentAsync(key, batch.HighestSeq, maxEnd, ct);
+        await target.RaiseAgentAsync(key, batch.HighestSeq, maxEnd, maxSpanId, latestId == long.MinValue ? null : (latestId, latestStart), ct);
         return overQuota ? CommitOutcome.StoredOverQuota : CommitOutcome.Stored;
     }
 

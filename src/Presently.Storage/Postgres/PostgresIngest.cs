@@ -25,18 +25,25 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
     {
         await FlushAsync(ct);
         // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
-        await using var cmd = Command("""
-            SELECT a.key, a.highest_seq, a.max_end_ms,
-                   coalesce((SELECT max(span_id) FROM spans WHERE agent_key = a.key), 0), l.span_id, l.start_ms
-            FROM agents a
-            LEFT JOIN LATERAL (SELECT span_id, start_ms FROM spans WHERE agent_key = a.key ORDER BY start_ms DESC LIMIT 1) l ON true
-            WHERE a.id = $1 AND a.status = 'active'
-            FOR UPDATE OF a
-            """, agentId);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+        AgentIngestState state;
+        await using (var cmd = Command("""
+            SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms
+            FROM agents WHERE id = $1 AND status = 'active' FOR UPDATE
+            """, agentId))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return null;
+            state = new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+                r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+        }
+        if (state.MaxEndMs != 0 && state.LatestSpanId == long.MinValue)
+        {
+            // Not recorded (a version moved the latest span earlier): look it up once.
+            await using var latest = Command("SELECT span_id, start_ms FROM spans WHERE agent_key = $1 ORDER BY start_ms DESC LIMIT 1", state.Key);
+            await using var r = await latest.ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct)) state = state with { LatestSpanId = r.GetInt64(0), LatestStartMs = r.GetInt64(1) };
+        }
+        return state;
     }
 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
@@ -94,10 +101,13 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, CancellationToken ct)
+    public async Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, long maxSpanId, (long SpanId, long StartMs)? latest, CancellationToken ct)
     {
-        await using var cmd = Command("UPDATE agents SET highest_seq = greatest(highest_seq, $2), max_end_ms = greatest(max_end_ms, $3) WHERE key = $1",
-            agentKey, highestSeq, maxEndMs);
+        await using var cmd = Command("""
+            UPDATE agents SET highest_seq = greatest(highest_seq, $2), max_end_ms = greatest(max_end_ms, $3), max_span_id = greatest(max_span_id, $4),
+                latest_span_id = $5, latest_start_ms = $6
+            WHERE key = $1
+            """, agentKey, highestSeq, maxEndMs, maxSpanId, (object?)latest?.SpanId ?? DBNull.Value, (object?)latest?.StartMs ?? DBNull.Value);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -128,34 +138,35 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         await partitions.EnsureAsync(db, tx, rows.Select(r => r.Start), ct);
         await using var copy = await db.BeginBinaryImportAsync(
             "COPY spans (agent_key, span_id, part, seq, start_ms, end_ms, state, app, title, context, bytes) FROM STDIN (FORMAT BINARY)", ct);
+        // Synchronous writes into the importer's buffer: per value, the async calls cost more than the rows (it flushes when full).
         foreach (var r in rows)
         {
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(r.Agent, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(r.Span, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(r.Part, NpgsqlDbType.Integer, ct);
-            await copy.WriteAsync(r.Seq, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(r.Start, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(r.End, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync((short)r.State, NpgsqlDbType.Smallint, ct);
-            await WriteTextAsync(copy, r.App, ct);
-            await WriteTextAsync(copy, r.Title, ct);
-            await WriteTextAsync(copy, r.Context, ct);
-            await copy.WriteAsync((int)r.Bytes, NpgsqlDbType.Integer, ct);
+            copy.StartRow();
+            copy.Write(r.Agent, NpgsqlDbType.Bigint);
+            copy.Write(r.Span, NpgsqlDbType.Bigint);
+            copy.Write(r.Part, NpgsqlDbType.Integer);
+            copy.Write(r.Seq, NpgsqlDbType.Bigint);
+            copy.Write(r.Start, NpgsqlDbType.Bigint);
+            copy.Write(r.End, NpgsqlDbType.Bigint);
+            copy.Write((short)r.State, NpgsqlDbType.Smallint);
+            WriteText(copy, r.App);
+            WriteText(copy, r.Title);
+            WriteText(copy, r.Context);
+            copy.Write((int)r.Bytes, NpgsqlDbType.Integer);
         }
         await copy.CompleteAsync(ct);
     }
 
-    private static async Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken ct)
+    private static void WriteText(NpgsqlBinaryImporter copy, string? value)
     {
-        if (value is null) await copy.WriteNullAsync(ct);
-        else await copy.WriteAsync(PostgresAccounts.Storable(value), NpgsqlDbType.Text, ct);
+        if (value is null) copy.WriteNull();
+        else copy.Write(PostgresAccounts.Storable(value), NpgsqlDbType.Text);
     }
 
-    private NpgsqlCommand Command(string sql, params object[] args)
+    private NpgsqlCommand Command(string sql, params object?[] args)
     {
         var cmd = new NpgsqlCommand(sql, db, tx);
-        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        foreach (var a in args) cmd.Parameters.Add(a is DBNull ? new NpgsqlParameter { Value = a, NpgsqlDbType = NpgsqlDbType.Bigint } : new NpgsqlParameter { Value = a });
         return cmd;
     }
 }

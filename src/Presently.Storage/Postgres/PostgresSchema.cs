@@ -101,6 +101,12 @@ internal static class PostgresSchema
         // Spans in parts of at most an hour (StoredSpans), partitioned by month of start so old months
         // are dropped whole; rollups per agent, app and UTC hour or day, kept in the ingest transaction.
         """
+        -- Where each agent got to, so a batch starts without scanning its spans (the latest-starting
+        -- span is null when not known, and looked up then).
+        ALTER TABLE agents ADD COLUMN max_span_id bigint NOT NULL DEFAULT 0;
+        ALTER TABLE agents ADD COLUMN latest_span_id bigint;
+        ALTER TABLE agents ADD COLUMN latest_start_ms bigint;
+
         CREATE TABLE spans (
             agent_key bigint NOT NULL,
             span_id   bigint NOT NULL,

@@ -124,13 +124,20 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
     {
         var result = new List<StoredSpan>();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var cmd = Command(conn, null, $"""
-            SELECT {SpanColumns}
+        // Every row of the agent once, parts in order; a span is its part 0 with its last part's end.
+        await using var cmd = Command(conn, null, """
+            SELECT s.span_id, s.seq, s.start_ms, s.end_ms, s.state, s.app, s.title, s.context
             FROM spans s JOIN agents a ON a.key = s.agent_key
-            WHERE a.id = $1 AND s.part = 0 ORDER BY s.start_ms, s.span_id
+            WHERE a.id = $1 ORDER BY s.span_id, s.part
             """, agentId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) result.Add(ReadSpan(r, agentId, 0));
+        while (await r.ReadAsync(ct))
+        {
+            var span = ReadSpan(r, agentId, 0);
+            if (result.Count > 0 && result[^1].SpanId == span.SpanId) result[^1] = result[^1] with { End = span.End };
+            else result.Add(span);
+        }
+        result.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.SpanId.CompareTo(b.SpanId));
         return result;
     }
 
@@ -211,13 +218,14 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // Rows are at most MaxRowMs long: one overlapping [lo, hi) starts in [lo - MaxRowMs, hi), a range
-        // of each agent's (agent_key, start_ms) index in the months it touches.
+        // of each agent's (agent_key, start_ms) index in the months it touches (pruned at run time).
         await using var cmd = Command(conn, null, $"""
             SELECT r.seg, t.agent_key, t.app, greatest(t.start_ms, r.lo), least(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL::text")}
             FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(seg, lo, hi)
             CROSS JOIN agents a
-            JOIN spans t ON t.agent_key = a.key AND t.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND t.start_ms < r.hi AND t.end_ms > r.lo
-            WHERE t.end_ms > t.start_ms AND t.state = {(int)SpanState.Active}
+            -- OFFSET 0 keeps this a per-agent, per-range index scan: flattened, the planner may scan whole months.
+            CROSS JOIN LATERAL (SELECT * FROM spans s WHERE s.agent_key = a.key AND s.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND s.start_ms < r.hi OFFSET 0) t
+            WHERE t.end_ms > r.lo AND t.end_ms > t.start_ms AND t.state = {(int)SpanState.Active}
               AND ($4::text IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $4::text))
             """,
             ranges.Select(x => x.Segment).ToArray(), ranges.Select(x => x.FromMs).ToArray(), ranges.Select(x => x.ToMs).ToArray(),

@@ -10,18 +10,14 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
 {
     private readonly SqliteConnection _db;
     private readonly SqliteTransaction _tx;
-    private readonly SqliteCommand _agent, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay;
+    private readonly SqliteCommand _agent, _latest, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay;
 
     public SqliteIngest(SqliteConnection db, SqliteTransaction tx)
     {
         _db = db;
         _tx = tx;
-        _agent = Prepare("""
-            SELECT key, highest_seq, max_end_ms, coalesce((SELECT max(span_id) FROM spans WHERE agent_key = agents.key), 0), latest.span_id, latest.start_ms
-            FROM agents LEFT JOIN (SELECT span_id, start_ms FROM spans WHERE agent_key = (SELECT key FROM agents WHERE id = $agent)
-                                   ORDER BY start_ms DESC LIMIT 1) latest
-            WHERE id = $agent AND status = 'active';
-            """, "$agent");
+        _agent = Prepare("SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms FROM agents WHERE id = $agent AND status = 'active';", "$agent");
+        _latest = Prepare("SELECT span_id, start_ms FROM spans WHERE agent_key = $key ORDER BY start_ms DESC LIMIT 1;", "$key");
         _existing = Prepare("SELECT seq, start_ms, end_ms, state, app, context, bytes FROM spans WHERE agent_key = $key AND span_id = $span ORDER BY part;", "$key", "$span");
         // Rows are at most MaxRowMs long, so only one starting that close before $start can reach into the new span.
         _previous = Prepare($"""
@@ -39,7 +35,11 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
             WHERE excluded.seq > spans.seq;
             """, "$key", "$span", "$part", "$seq", "$start", "$end", "$state", "$app", "$title", "$context", "$bytes");
         _dropParts = Prepare("DELETE FROM spans WHERE agent_key = $key AND span_id = $span AND part >= $parts;", "$key", "$span", "$parts");
-        _raise = Prepare("UPDATE agents SET highest_seq = max(highest_seq, $seq), max_end_ms = max(max_end_ms, $end) WHERE key = $key;", "$key", "$seq", "$end");
+        _raise = Prepare("""
+            UPDATE agents SET highest_seq = max(highest_seq, $seq), max_end_ms = max(max_end_ms, $end), max_span_id = max(max_span_id, $span),
+                latest_span_id = $latestId, latest_start_ms = $latestStart
+            WHERE key = $key;
+            """, "$key", "$seq", "$end", "$span", "$latestId", "$latestStart");
         _dayUse = Prepare("SELECT bytes, spans FROM agent_usage WHERE agent_key = $key AND day = $day;", "$key", "$day");
         _saveDay = Prepare("""
             INSERT INTO agent_usage(agent_key, day, bytes, spans) VALUES ($key, $day, $bytes, $spans)
@@ -50,10 +50,21 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
     {
         Bind(_agent, agentId);
-        await using var r = await _agent.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+        AgentIngestState state;
+        await using (var r = await _agent.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return null;
+            state = new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+                r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+        }
+        if (state.MaxEndMs != 0 && state.LatestSpanId == long.MinValue)
+        {
+            // Not recorded (a version moved the latest span earlier): look it up once.
+            Bind(_latest, state.Key);
+            await using var r = await _latest.ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct)) state = state with { LatestSpanId = r.GetInt64(0), LatestStartMs = r.GetInt64(1) };
+        }
+        return state;
     }
 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
@@ -108,9 +119,9 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         await _saveDay.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, CancellationToken ct)
+    public async Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, long maxSpanId, (long SpanId, long StartMs)? latest, CancellationToken ct)
     {
-        Bind(_raise, agentKey, highestSeq, maxEndMs);
+        Bind(_raise, agentKey, highestSeq, maxEndMs, maxSpanId, latest?.SpanId, latest?.StartMs);
         await _raise.ExecuteNonQueryAsync(ct);
     }
 
@@ -131,6 +142,6 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var cmd in new[] { _agent, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay }) await cmd.DisposeAsync();
+        foreach (var cmd in new[] { _agent, _latest, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay }) await cmd.DisposeAsync();
     }
 }

@@ -77,7 +77,13 @@ internal static class SqliteSpanParts
         await using (var swap = db.CreateCommand())
         {
             swap.Transaction = tx;
-            swap.CommandText = "DROP TABLE spans; ALTER TABLE spans_parts RENAME TO spans;" + Indexes;
+            swap.CommandText = "DROP TABLE spans; ALTER TABLE spans_parts RENAME TO spans;" + Indexes + """
+                -- Where each agent got to, so a batch starts without scanning its spans.
+                ALTER TABLE agents ADD COLUMN max_span_id INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE agents ADD COLUMN latest_span_id INTEGER;
+                ALTER TABLE agents ADD COLUMN latest_start_ms INTEGER;
+                UPDATE agents SET max_span_id = coalesce((SELECT max(span_id) FROM spans WHERE agent_key = agents.key), 0);
+                """;
             await swap.ExecuteNonQueryAsync(ct);
         }
         await SqliteRollups.RebuildAsync(db, tx, ct);
