@@ -18,6 +18,8 @@ public sealed class RoleMatrixTests : IAsyncLifetime
     private static readonly Dictionary<string, Level> Levels = new()
     {
         ["/healthz"] = Level.Public,
+        // Readiness for load balancers and orchestrators: says only whether the store answers.
+        ["/readyz"] = Level.Public,
         ["/login"] = Level.Public,
         ["/login/oidc"] = Level.Public,
         ["/setup"] = Level.Public,
@@ -46,6 +48,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
+    // Everything under /admin (agents, codes, people, retention, audit) is Admin by its prefix.
     private static Level LevelOf(string pattern) =>
         pattern.StartsWith("/admin", StringComparison.Ordinal) ? Level.Admin
         : Levels.TryGetValue(pattern, out var level) ? level
