@@ -57,6 +57,7 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
         inner.RunReportAsync(request, ct);
 
     public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
+    public Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default) => inner.DeleteSpansBeforeAsync(cutoff, includingRollups, ct);
 
     public Task PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
 

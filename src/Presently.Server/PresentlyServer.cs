@@ -31,6 +31,9 @@ public static class PresentlyServer
         builder.AddPresentlyStorage();
         builder.Services.AddSingleton<EnrollmentCodes>();
         builder.Services.AddSingleton<AgentAdmin>();
+        // After the store's start-up (registered above): its first run finds the store migrated.
+        builder.Services.AddSingleton<RetentionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton<IngestWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         builder.Services.AddSingleton<LiveState>();

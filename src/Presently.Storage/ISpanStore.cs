@@ -38,6 +38,18 @@ public interface ISpanStore : IAsyncDisposable
 
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
 
+    /// <summary>
+    /// Retention: deletes every stored span row starting before <paramref name="cutoff"/> (a UTC midnight,
+    /// see <see cref="Retention.CutoffMs"/>) and the agents' daily use of the days before it, for good:
+    /// SQLite overwrites the freed pages and vacuums the file, PostgreSQL drops whole months. A span
+    /// crossing the cutoff is cut at it: it keeps its time from the cutoff on, laid out again in parts
+    /// from there, so every report of time from the cutoff on is unchanged. With
+    /// <paramref name="includingRollups"/> the rollup rows of hours and days before the cutoff go too;
+    /// otherwise they stay and reports of those whole hours and days still answer from them (until a
+    /// rebuild of the rollups, which sums only the spans that are left).
+    /// </summary>
+    Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default);
+
     /// <summary>Throws when the store cannot be reached now (readiness).</summary>
     Task PingAsync(CancellationToken ct = default);
 

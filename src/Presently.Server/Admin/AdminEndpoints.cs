@@ -77,6 +77,26 @@ public static class AdminEndpoints
             return Results.LocalRedirect("/admin/people");
         });
 
+        admin.MapGet("/retention", async (HttpContext ctx, IAccountStore accounts, RetentionService retention) =>
+            AdminPages.Retention(ctx, await RetentionSettings.LoadAsync(accounts), retention.LastRun, null));
+
+        admin.MapPost("/retention", async (HttpContext ctx, [FromForm] string? months, [FromForm] string? rollups,
+            IAccountStore accounts, IAuditLog audit, RetentionService retention, TimeProvider time) =>
+        {
+            var old = await RetentionSettings.LoadAsync(accounts);
+            var n = int.TryParse(months?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) ? m : -1;
+            string? problem = n is < 0 or > RetentionSettings.MaxMonths ? $"Months are a whole number from 0 (keep forever) to {RetentionSettings.MaxMonths}."
+                : rollups is not ("keep" or "delete") ? "Choose whether the hourly and daily totals are kept or deleted."
+                : null;
+            if (problem is not null) return AdminPages.Retention(ctx, old, retention.LastRun, problem, StatusCodes.Status400BadRequest);
+            var settings = new RetentionSettings(n, rollups == "keep");
+            await settings.SaveAsync(accounts);
+            await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "changed retention", "retention", $"{old.Describe()} → {settings.Describe()}");
+            // Applied now, not at the next daily run.
+            retention.RunSoon();
+            return Results.LocalRedirect("/admin/retention");
+        });
+
         // Agents as JSON: admins see all, members their own.
         app.MapGet("/api/v1/agents", async (HttpContext ctx, IAgentRegistry registry, AgentConnections connections) =>
         {

@@ -141,4 +141,31 @@ internal static class AdminPages
         ctx.Response.StatusCode = status;
         return Page(ctx, "People", sb.ToString());
     }
+
+    public static IResult Retention(HttpContext ctx, RetentionSettings settings, RetentionRun? lastRun, string? problem, int status = StatusCodes.Status200OK)
+    {
+        var af = Antiforgery(ctx);
+        var sb = new StringBuilder("<h1>Retention</h1>");
+        if (problem is not null) sb.Append(CultureInfo.InvariantCulture, $"""<p class="error">{E(problem)}</p>""");
+        sb.Append(CultureInfo.InvariantCulture, $"""
+            <p>Spans older than this many months are deleted for good: every day, and at once when you save. The cutoff is the
+            UTC midnight that many months ago; a span reaching past it keeps its time after it. 0 keeps everything.</p>
+            <form class="stack" method="post" action="/admin/retention">{af}
+              <label>Delete spans older than months <input name="months" type="number" min="0" max="{Num(RetentionSettings.MaxMonths)}" value="{Num(settings.Months)}" required></label>
+              <label><input type="radio" name="rollups" value="keep"{(settings.KeepRollups ? " checked" : "")}> keep the hourly and daily totals (reports of those days still show hours per person and app)</label>
+              <label><input type="radio" name="rollups" value="delete"{(settings.KeepRollups ? "" : " checked")}> delete them too (nothing of that time is left)</label>
+              <button type="submit">Save</button>
+            </form>
+            <p id="retention-state">Now: {E(settings.Describe())}.</p>
+            """);
+        if (lastRun is { } run)
+        {
+            var what = run.Error is not null ? $"failed: {run.Error}"
+                : run.Cutoff is not { } cutoff ? "retention was off"
+                : string.Create(CultureInfo.InvariantCulture, $"deleted {run.Result?.SpanRows ?? 0:N0} span rows and {run.Result?.RollupRows ?? 0:N0} rollup rows before {cutoff:yyyy-MM-dd}");
+            sb.Append(CultureInfo.InvariantCulture, $"""<p id="retention-last">Last run {E(run.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC: {E(what)}.</p>""");
+        }
+        ctx.Response.StatusCode = status;
+        return Page(ctx, "Retention", sb.ToString());
+    }
 }

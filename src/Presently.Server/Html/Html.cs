@@ -73,7 +73,7 @@ public static class Html
     {
         var user = ctx.User;
         if (user.Identity?.IsAuthenticated != true) return "<nav></nav>";
-        var admin = user.IsAdmin() ? """ <a href="/admin/agents">Agents</a> <a href="/admin/codes">Enrollment</a> <a href="/admin/people">People</a> <a href="/admin/audit">Audit</a>""" : "";
+        var admin = user.IsAdmin() ? """ <a href="/admin/agents">Agents</a> <a href="/admin/codes">Enrollment</a> <a href="/admin/people">People</a> <a href="/admin/retention">Retention</a> <a href="/admin/audit">Audit</a>""" : "";
         return $"""
             <nav><a href="/">Board</a> <a href="/reports">Reports</a>{admin} <a href="/account">{E(user.PersonName())}</a>
               <form class="inline" method="post" action="/logout">{Antiforgery(ctx)}<button type="submit">Sign out</button></form></nav>

@@ -11,7 +11,7 @@ namespace Presently.Storage.Postgres;
 internal sealed class PostgresPartitions
 {
     // Distinct from the migrator's lock: instances creating the same month queue on it.
-    private const long LockId = 0x5072657350617274;
+    internal const long LockId = 0x5072657350617274;
 
     private readonly ConcurrentDictionary<(int Year, int Month), bool> _known = new();
 

@@ -172,6 +172,36 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         }
     }
 
+    public async Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default)
+    {
+        var cutoffMs = Retention.CutoffMs(cutoff);
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            (long Spans, long Rollups, string? Vacuum) deleted;
+            try
+            {
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                deleted = await PostgresRetention.DeleteAsync(conn, tx, _partitions, cutoffMs, includingRollups, ct);
+                await tx.CommitAsync(ct);
+            }
+            finally
+            {
+                // Months were dropped (or, rolled back, created and gone again): ask the database again.
+                _partitions.Forget();
+            }
+            // Outside the transaction (VACUUM cannot run in one): the space of the deleted rows is free again.
+            if (deleted.Vacuum is { } partition) await ExecuteAsync(conn, null, $"VACUUM {partition}", ct);
+            if (deleted.Rollups > 0) await ExecuteAsync(conn, null, $"VACUUM {string.Join(", ", PostgresRollups.Tables)}", ct);
+            return new RetentionResult(deleted.Spans, deleted.Rollups);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     // ---- reports (IReportSource) ----
 
     private const string OnlyPersonFilter = "AND ($4::text IS NULL OR t.agent_key IN (SELECT a.key FROM agents a JOIN persons p ON p.id = a.person_id WHERE p.name = $4::text))";

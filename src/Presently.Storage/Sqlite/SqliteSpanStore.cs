@@ -203,6 +203,44 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         }
     }
 
+    public async Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default)
+    {
+        var cutoffMs = Retention.CutoffMs(cutoff);
+        var writer = Writer;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            // Freed pages are overwritten with zeros, not just marked free: deleted means gone from the file.
+            await ExecuteAsync(writer, "PRAGMA secure_delete = ON;", ct);
+            try
+            {
+                (long Spans, long Rollups) deleted;
+                await using (var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct))
+                {
+                    deleted = await SqliteRetention.DeleteAsync(writer, tx, cutoffMs, includingRollups, ct);
+                    await tx.CommitAsync(ct);
+                }
+                if (deleted.Spans + deleted.Rollups > 0)
+                {
+                    // Into the file, then rewritten without the free pages (through the WAL), and the
+                    // WAL emptied again: the file shrinks and keeps no copy of what went.
+                    await ExecuteAsync(writer, "PRAGMA wal_checkpoint(TRUNCATE);", ct);
+                    await ExecuteAsync(writer, "VACUUM;", ct);
+                    await ExecuteAsync(writer, "PRAGMA wal_checkpoint(TRUNCATE);", ct);
+                }
+                return new RetentionResult(deleted.Spans, deleted.Rollups);
+            }
+            finally
+            {
+                await ExecuteAsync(writer, "PRAGMA secure_delete = OFF;", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     // ---- reports (IReportSource) ----
 
     private const string OnlyPersonFilter = "AND ($person IS NULL OR t.agent_key IN (SELECT a.key FROM agents a JOIN persons p ON p.id = a.person_id WHERE p.name = $person))";

@@ -24,6 +24,7 @@ public sealed class ReportAbuseTests
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
+        public Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default) => inner.DeleteSpansBeforeAsync(cutoff, includingRollups, ct);
         public Task PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
         public bool IsTransient(Exception error) => inner.IsTransient(error);
 

@@ -48,6 +48,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
+    // Everything under /admin (agents, codes, people, retention, audit) is Admin by its prefix.
     private static Level LevelOf(string pattern) =>
         pattern.StartsWith("/admin", StringComparison.Ordinal) ? Level.Admin
         : Levels.TryGetValue(pattern, out var level) ? level

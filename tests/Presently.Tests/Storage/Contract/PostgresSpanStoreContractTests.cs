@@ -71,6 +71,34 @@ public sealed class PostgresSpanStoreContractTests : SpanStoreContract
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private async Task<List<string>> PartitionsAsync()
+    {
+        await using var cmd = _source.CreateCommand("""
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'spans'::regclass ORDER BY c.relname
+            """);
+        var names = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) names.Add(r.GetString(0));
+        return names;
+    }
+
+    [Fact]
+    public async Task Retention_drops_the_partitions_of_months_before_the_cutoff()
+    {
+        await StoreBigHistoryAsync("deleted-by-retention", 20_000);
+        // 20,000 three-minute steps from 1 January reach into February; the recent span is in March.
+        Assert.Equal(["spans_y2026m01", "spans_y2026m02", "spans_y2026m03"], await PartitionsAsync());
+
+        var result = await Store.DeleteSpansBeforeAsync(RetentionCutoff, includingRollups: false);
+
+        Assert.Equal(20_000, result.SpanRows);
+        Assert.Equal(["spans_y2026m03"], await PartitionsAsync());
+        Assert.Equal(["recent"], (await Store.GetSpansAsync("big")).Select(s => s.Title));
+        await using var old = _source.CreateCommand("SELECT count(*) FROM rollup_days WHERE day < $1");
+        old.Parameters.Add(new NpgsqlParameter { Value = RetentionCutoff.ToUnixTimeMilliseconds() / 86_400_000 });
+        Assert.True((long)(await old.ExecuteScalarAsync())! > 0, "rollups of the old days were kept");
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

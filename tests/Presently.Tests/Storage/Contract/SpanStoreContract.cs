@@ -54,7 +54,7 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
 
     public virtual async ValueTask DisposeAsync() => await Store.DisposeAsync();
 
-    private async Task RegisterAsync(string agent, string person, string host) =>
+    protected async Task RegisterAsync(string agent, string person, string host) =>
         await Store.RegisterAgentAsync(new AgentRegistration(agent, person, host, "Linux", "1.0", ["x11"], Starts[0], 0), sharedCredential: true);
 
     [Fact]
@@ -130,7 +130,7 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
         await AssertRollupsMatchRebuildAsync();
     }
 
-    private async Task AssertRollupsMatchRebuildAsync()
+    protected async Task AssertRollupsMatchRebuildAsync()
     {
         var kept = await RollupSnapshotAsync();
         await Store.RebuildRollupsAsync();

@@ -64,6 +64,32 @@ public sealed class SqliteSpanStoreContractTests : SpanStoreContract
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private long FileBytes() => new[] { Path, Path + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+
+    private bool FilesContain(string marker)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(marker);
+        return new[] { Path, Path + "-wal" }.Where(File.Exists).Any(f => File.ReadAllBytes(f).AsSpan().IndexOf(needle) >= 0);
+    }
+
+    [Fact]
+    public async Task Retention_shrinks_the_file_and_leaves_no_copy_of_what_it_deleted()
+    {
+        const string marker = "deleted-by-retention-7f3a";
+        await StoreBigHistoryAsync(marker, 20_000);
+        var before = FileBytes();
+        Assert.True(FilesContain(marker));
+
+        var result = await Store.DeleteSpansBeforeAsync(RetentionCutoff, includingRollups: true);
+
+        Assert.Equal(20_000, result.SpanRows);
+        var after = FileBytes();
+        TestContext.Current.TestOutputHelper?.WriteLine($"file {before / 1024} KiB before, {after / 1024} KiB after");
+        Assert.True(after < before / 4, $"{before} bytes before, {after} after");
+        Assert.False(FilesContain(marker));
+        Assert.Equal(["recent"], (await Store.GetSpansAsync("big")).Select(s => s.Title));
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
