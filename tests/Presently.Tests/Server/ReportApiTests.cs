@@ -89,6 +89,24 @@ public sealed class ReportApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_chart_reads_its_rows_from_the_page_encoded()
+    {
+        var t = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
+        await _server.Store.RegisterAgentAsync(new AgentRegistration("a2", "bob", "h", "Linux", "1", [], t, 0), sharedCredential: true);
+        await _server.Store.CommitAsync([new IngestBatch("a2", [
+            new SpanRecord(1, 1, t.ToUnixTimeMilliseconds(), t.AddMinutes(30).ToUnixTimeMilliseconds(), SpanState.Active, "</script><script>alert(1)</script>", null, null)])]);
+        var html = await _server.Http.GetStringAsync("/reports?range=custom&from=2026-11-28&to=2026-11-28&tz=UTC");
+        var attribute = System.Text.RegularExpressions.Regex.Match(html, "<canvas id=\"hours-chart\" data-rows=\"([^\"]*)\"");
+        Assert.True(attribute.Success, "the page carries the chart's rows");
+        var json = System.Net.WebUtility.HtmlDecode(attribute.Groups[1].Value);
+        var rows = System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateArray()
+            .ToDictionary(r => (r.GetProperty("person").GetString(), r.GetProperty("app").GetString()), r => r.GetProperty("seconds").GetDouble());
+        Assert.Equal(1800, rows[("bob", "</script><script>alert(1)</script>")]);
+        Assert.Equal(3600, rows[("ann", "vim")]);
+        Assert.DoesNotContain("<script>alert", html);
+    }
+
+    [Fact]
     public async Task Healthz_answers_200() =>
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/healthz")).StatusCode);
 }

@@ -103,7 +103,9 @@ public sealed class GnomeShellSensorRecordedTests : IDisposable
 
         // The next login: the Shell loads the extension, which takes the name.
         await using var shell = await FakeGnomeShell.StartAsync(_bus, mutter: false);
-        shell.Focused = ("org.gnome.Terminal", "~", 0);
+        // The sensor may ask FocusedWindow the moment the name appears, before the window is set here:
+        // the extension's signal is what a real Shell sends next, whichever came first.
+        shell.FocusChanged("org.gnome.Terminal", "~", 0);
         await run.WaitForAsync(x => x.App == "org.gnome.Terminal", "the window the extension reports once it appears");
         Assert.Equal(Capability.Yes("titles"), sensor.Explain()[0]);
     }
@@ -122,7 +124,7 @@ public sealed class GnomeShellSensorRecordedTests : IDisposable
         Assert.Contains("the GNOME Shell extension left the session bus", sensor.Explain()[0].Missing);
 
         await using var again = await FakeGnomeShell.StartAsync(_bus);
-        again.Focused = ("org.gnome.Calculator", "Calculator", 0);
+        again.FocusChanged("org.gnome.Calculator", "Calculator", 0); // as above: the query may come before the window is set
         await run.WaitForAsync(x => x.App == "org.gnome.Calculator", "the window from the extension back");
         Assert.Null(run.Failure);
     }
