@@ -123,8 +123,9 @@ internal static class PostgresSchema
             -- A partitioned table's key must hold the partition key; ingest keeps (agent, span, part) unique.
             PRIMARY KEY (agent_key, span_id, part, start_ms)
         ) PARTITION BY RANGE (start_ms);
-        -- Ingest's neighbour lookups and reports' edges: an agent's rows by start.
-        CREATE INDEX spans_by_agent_start ON spans(agent_key, start_ms);
+        -- Ingest's neighbour lookups and reports' edges: an agent's rows by start (end_ms a key column
+        -- too, so rows of the hour before a period that end before it are passed over in the index).
+        CREATE INDEX spans_by_agent_start ON spans(agent_key, start_ms, end_ms);
 
         CREATE TABLE rollup_hours (hour bigint NOT NULL, agent_key bigint NOT NULL, app text NOT NULL, ms bigint NOT NULL,
             PRIMARY KEY (hour, agent_key, app));

@@ -254,8 +254,9 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(seg, lo, hi)
             CROSS JOIN agents a
             -- OFFSET 0 keeps this a per-agent, per-range index scan: flattened, the planner may scan whole months.
-            CROSS JOIN LATERAL (SELECT * FROM spans s WHERE s.agent_key = a.key AND s.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND s.start_ms < r.hi OFFSET 0) t
-            WHERE t.end_ms > r.lo AND t.end_ms > t.start_ms AND t.state = {(int)SpanState.Active}
+            CROSS JOIN LATERAL (SELECT * FROM spans s
+                                WHERE s.agent_key = a.key AND s.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND s.start_ms < r.hi AND s.end_ms > r.lo OFFSET 0) t
+            WHERE t.end_ms > t.start_ms AND t.state = {(int)SpanState.Active}
               AND ($4::text IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $4::text))
             """,
             ranges.Select(x => x.Segment).ToArray(), ranges.Select(x => x.FromMs).ToArray(), ranges.Select(x => x.ToMs).ToArray(),
