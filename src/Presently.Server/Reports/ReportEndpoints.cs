@@ -7,9 +7,10 @@ public static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/report", async Task<IResult> (HttpContext ctx, string? from, string? to, string? groupBy, string? tz,
+        app.MapGet("/api/v1/report", async Task<IResult> (HttpContext ctx, string? from, string? to, string? groupBy, string? tz, string? format,
             ReportRunner reports, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
         {
+            if (format is not (null or "json" or "csv")) return TypedResults.Problem("format is json (the default) or csv", statusCode: StatusCodes.Status400BadRequest, title: "Bad report query");
             var (query, error) = ReportQuery.Parse(from, to, groupBy, tz, time.GetUtcNow());
             if (query is null) return TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Bad report query");
             var result = await reports.RunAsync(query, visibility.ReportOnlyPerson(Viewer.Of(ctx.User), query.GroupBy), ct);
@@ -17,6 +18,11 @@ public static class ReportEndpoints
             {
                 ctx.Response.Headers.RetryAfter = ReportRunner.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return TypedResults.Problem(ReportRunner.BusyMessage, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Report not available now");
+            }
+            if (format == "csv")
+            {
+                ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{ReportCsv.FileName(result)}\"";
+                return TypedResults.Text(ReportCsv.Render(result), "text/csv; charset=utf-8");
             }
             return TypedResults.Ok(ToJson(result));
         }).RequireAuthorization(Policies.Member);

@@ -57,7 +57,7 @@ public static class ReportPage
         {
             var api = $"/api/v1/report?from={Uri.EscapeDataString(form.FromParam)}&to={Uri.EscapeDataString(form.ToParam)}&groupBy=person,app&tz={Uri.EscapeDataString(form.TimeZone)}";
             sb.Append($"""
-                <p class="period">{E(result.From.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} – {E(result.To.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC, shown in {E(result.TimeZone)}. <a href="{E(api)}">JSON</a></p>
+                <p class="period">{E(result.From.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} – {E(result.To.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC, shown in {E(result.TimeZone)}. <a href="{E(api)}">JSON</a> · <a href="{E(api + "&format=csv")}" id="csv">CSV</a></p>
                 <div class="chart"><canvas id="hours-chart" data-rows="{E(ChartData(result))}" aria-label="Hours per person and app"></canvas></div>
                 """);
             AppendTables(sb, result);

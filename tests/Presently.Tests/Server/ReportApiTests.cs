@@ -86,6 +86,7 @@ public sealed class ReportApiTests : IAsyncLifetime
         var html = await _server.Http.GetStringAsync("/reports?range=custom&from=2026-11-28&to=2026-11-29&tz=Europe/Berlin");
         Assert.Contains("<td>ann</td><td>vim</td><td>1:00:00</td>", html);
         Assert.Contains("id=\"hours-chart\"", html);
+        Assert.Contains("&amp;format=csv\" id=\"csv\">CSV</a>", html);
     }
 
     [Fact]
@@ -104,6 +105,23 @@ public sealed class ReportApiTests : IAsyncLifetime
         Assert.Equal(1800, rows[("bob", "</script><script>alert(1)</script>")]);
         Assert.Equal(3600, rows[("ann", "vim")]);
         Assert.DoesNotContain("<script>alert", html);
+    }
+
+    [Fact]
+    public async Task A_report_downloads_as_csv_with_values_quoted_and_formulas_defused()
+    {
+        var t = new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
+        await _server.Store.RegisterAgentAsync(new AgentRegistration("a3", "cy", "h", "Linux", "1", [], t, 0), sharedCredential: true);
+        await _server.Store.CommitAsync([new IngestBatch("a3", [
+            new SpanRecord(1, 1, t.ToUnixTimeMilliseconds(), t.AddMinutes(15).ToUnixTimeMilliseconds(), SpanState.Active, "=HYPERLINK(\"x\",\"y\")", null, null),
+            new SpanRecord(2, 2, t.AddMinutes(15).ToUnixTimeMilliseconds(), t.AddMinutes(20).ToUnixTimeMilliseconds(), SpanState.Active, "a, b", null, null)])]);
+        using var response = await _server.Http.GetAsync("/api/v1/report?from=2026-11-26&to=2026-11-27&groupBy=person,app&tz=UTC&format=csv");
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment; filename=\"presently-report-20261126T0000-20261127T0000.csv\"", response.Content.Headers.ContentDisposition?.ToString());
+        Assert.Equal("person,app,seconds\r\ncy,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",900\r\ncy,\"a, b\",300\r\n", await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/api/v1/report?format=xml")).StatusCode);
     }
 
     [Fact]
