@@ -20,6 +20,9 @@ internal interface IIngestTarget
 
     Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct);
 
+    /// <summary>The agent's span starting last, looked up in its spans (when its row does not record it).</summary>
+    Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct);
+
     /// <summary>The latest end of the agent's rows (other than <paramref name="spanId"/>'s) starting in (start − MaxRowMs, start].</summary>
     Task<long?> EndReachingAsync(long agentKey, long startMs, long spanId, CancellationToken ct);
 
@@ -78,6 +81,8 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
         if (await target.LoadAgentAsync(batch.AgentId, ct) is not { } agent) return CommitOutcome.AgentGone;
         var key = agent.Key;
         var (maxEnd, maxSpanId, latestId, latestStart) = (agent.MaxEndMs, agent.MaxSpanId, agent.LatestSpanId, agent.LatestStartMs);
+        // Not recorded (a version moved the latest span earlier, or a store upgraded from before): look it up once.
+        if (maxEnd != 0 && latestId == long.MinValue && await target.LatestSpanAsync(key, ct) is { } latest) (latestId, latestStart) = latest;
 
         var days = new Dictionary<long, DayUse>();
         var overQuota = false;

@@ -25,25 +25,22 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
     {
         await FlushAsync(ct);
         // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
-        AgentIngestState state;
-        await using (var cmd = Command("""
+        await using var cmd = Command("""
             SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms
             FROM agents WHERE id = $1 AND status = 'active' FOR UPDATE
-            """, agentId))
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-        {
-            if (!await r.ReadAsync(ct)) return null;
-            state = new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-                r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
-        }
-        if (state.MaxEndMs != 0 && state.LatestSpanId == long.MinValue)
-        {
-            // Not recorded (a version moved the latest span earlier): look it up once.
-            await using var latest = Command("SELECT span_id, start_ms FROM spans WHERE agent_key = $1 ORDER BY start_ms DESC LIMIT 1", state.Key);
-            await using var r = await latest.ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct)) state = state with { LatestSpanId = r.GetInt64(0), LatestStartMs = r.GetInt64(1) };
-        }
-        return state;
+            """, agentId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+    }
+
+    public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        await using var cmd = Command("SELECT span_id, start_ms FROM spans WHERE agent_key = $1 ORDER BY start_ms DESC LIMIT 1", agentKey);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : null;
     }
 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)

@@ -79,11 +79,8 @@ internal static class PostgresRetention
         var rollups = 0L;
         if (includingRollups)
         {
-            foreach (var table in PostgresRollups.Tables)
-            {
-                var (bucket, before) = table.EndsWith("_days", StringComparison.Ordinal) ? ("day", cutoffMs / Retention.DayMs) : ("hour", cutoffMs / Retention.HourMs);
-                rollups += await ExecuteAsync(db, tx, $"DELETE FROM {table} WHERE {bucket} < $1", ct, before);
-            }
+            foreach (var table in RollupTable.All)
+                rollups += await ExecuteAsync(db, tx, $"DELETE FROM {table.Name} WHERE {table.Bucket} < $1", ct, table.BucketOf(cutoffMs));
         }
         return (spans, rollups, deletedInMonth > 0 ? PostgresPartitions.NameOf(cutoffMonth) : null);
     }

@@ -1,5 +1,6 @@
 using Npgsql;
 using Presently.Protocol;
+using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Postgres;
@@ -7,24 +8,20 @@ namespace Presently.Storage.Postgres;
 /// <summary>Writes rollup changes (one multi-row upsert per table), and rebuilds the rollups from the spans.</summary>
 internal static class PostgresRollups
 {
-    public static readonly string[] Tables = ["rollup_hours", "rollup_days", "context_hours", "context_days"];
-
     public static async Task ApplyAsync(NpgsqlConnection db, NpgsqlTransaction tx, RollupDelta delta, CancellationToken ct)
     {
         if (delta.IsEmpty) return;
         var hours = delta.Hours.ToList();
         var days = delta.Days.ToList();
-        await UpsertAsync(db, tx, "rollup_hours", "hour", hours.Where(e => e.Key.ContextKey is null).ToList(), ct);
-        await UpsertAsync(db, tx, "rollup_days", "day", days.Where(e => e.Key.ContextKey is null).ToList(), ct);
-        await UpsertAsync(db, tx, "context_hours", "hour", hours.Where(e => e.Key.ContextKey is not null).ToList(), ct);
-        await UpsertAsync(db, tx, "context_days", "day", days.Where(e => e.Key.ContextKey is not null).ToList(), ct);
+        foreach (var table in RollupTable.All)
+            await UpsertAsync(db, tx, table, (table.Grain == RollupGrain.Day ? days : hours).Where(e => e.Key.ContextKey is not null == table.Context).ToList(), ct);
         delta.Clear();
     }
 
     /// <summary>Empties the rollups and sums them again from every stored span, with the same rule ingest uses.</summary>
     public static async Task RebuildAsync(NpgsqlConnection db, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using (var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", Tables)}", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
+        await using (var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", RollupTable.Names)}", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
         var delta = new RollupDelta();
         // A second connection would not see this transaction; a cursor streams within it instead.
         await using (var declare = new NpgsqlCommand(
@@ -51,10 +48,10 @@ internal static class PostgresRollups
         await close.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task UpsertAsync(NpgsqlConnection db, NpgsqlTransaction tx, string table, string bucket, List<KeyValuePair<RollupKey, long>> rows, CancellationToken ct)
+    private static async Task UpsertAsync(NpgsqlConnection db, NpgsqlTransaction tx, RollupTable rollup, List<KeyValuePair<RollupKey, long>> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
-        var context = table.StartsWith("context_", StringComparison.Ordinal);
+        var (table, bucket, context) = (rollup.Name, rollup.Bucket, rollup.Context);
         await using var cmd = new NpgsqlCommand(context
             ? $"""
               INSERT INTO {table}(ckey, {bucket}, agent_key, app, value, ms)

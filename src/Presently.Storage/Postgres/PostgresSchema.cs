@@ -11,7 +11,7 @@ internal static class PostgresSchema
     /// Every table holding rows of one agent by <c>agent_key</c>: removing an agent with its data empties
     /// them all, so a table added here is cleaned with no change to the removal code.
     /// </summary>
-    public static readonly string[] AgentDataTables = ["agent_usage", "spans", "rollup_hours", "rollup_days", "context_hours", "context_days"];
+    public static readonly string[] AgentDataTables = ["agent_usage", "spans", .. Rollups.RollupTable.Names];
 
     public static readonly string[] Migrations =
     [

@@ -162,7 +162,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             // Ingest waits meanwhile: its rollup changes must apply to the rebuilt totals, not be lost in them.
-            await ExecuteAsync(conn, tx, $"LOCK TABLE {string.Join(", ", PostgresRollups.Tables)} IN EXCLUSIVE MODE", ct);
+            await ExecuteAsync(conn, tx, $"LOCK TABLE {string.Join(", ", RollupTable.Names)} IN EXCLUSIVE MODE", ct);
             await PostgresRollups.RebuildAsync(conn, tx, ct);
             await tx.CommitAsync(ct);
         }
@@ -193,7 +193,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             }
             // Outside the transaction (VACUUM cannot run in one): the space of the deleted rows is free again.
             if (deleted.Vacuum is { } partition) await ExecuteAsync(conn, null, $"VACUUM {partition}", ct);
-            if (deleted.Rollups > 0) await ExecuteAsync(conn, null, $"VACUUM {string.Join(", ", PostgresRollups.Tables)}", ct);
+            if (deleted.Rollups > 0) await ExecuteAsync(conn, null, $"VACUUM {string.Join(", ", RollupTable.Names)}", ct);
             return new RetentionResult(deleted.Spans, deleted.Rollups);
         }
         finally
@@ -219,8 +219,8 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
 
     async Task<IReadOnlyList<RollupTotal>> IReportSource.GetRollupTotalsAsync(RollupGrain grain, IReadOnlyList<BucketRange> ranges, string? contextKey, string? onlyPerson, CancellationToken ct)
     {
-        var bucket = grain == RollupGrain.Day ? "day" : "hour";
-        var table = (contextKey is null ? "rollup_" : "context_") + (grain == RollupGrain.Day ? "days" : "hours");
+        var rollup = RollupTable.Of(grain, contextKey is not null);
+        var (table, bucket) = (rollup.Name, rollup.Bucket);
         var totals = new List<RollupTotal>();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = Command(conn, null, contextKey is null

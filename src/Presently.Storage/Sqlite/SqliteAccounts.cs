@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Sqlite;
 
@@ -171,7 +172,7 @@ public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
         if (deleteData)
         {
             await ExecuteAsync(conn, tx, "DELETE FROM spans WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
-            foreach (var table in SqliteRollups.AgentTables.Append("agent_usage"))
+            foreach (var table in RollupTable.Names.Append("agent_usage"))
                 await ExecuteAsync(conn, tx, $"DELETE FROM {table} WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
             await ExecuteAsync(conn, tx, "UPDATE enrollment_codes SET used_by_agent = NULL WHERE used_by_agent = $p0", ct, agentId);
             changed = await ExecuteAsync(conn, tx, "DELETE FROM agents WHERE id = $p0", ct, agentId);

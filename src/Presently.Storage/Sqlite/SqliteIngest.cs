@@ -50,21 +50,17 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
     {
         Bind(_agent, agentId);
-        AgentIngestState state;
-        await using (var r = await _agent.ExecuteReaderAsync(ct))
-        {
-            if (!await r.ReadAsync(ct)) return null;
-            state = new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-                r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
-        }
-        if (state.MaxEndMs != 0 && state.LatestSpanId == long.MinValue)
-        {
-            // Not recorded (a version moved the latest span earlier): look it up once.
-            Bind(_latest, state.Key);
-            await using var r = await _latest.ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct)) state = state with { LatestSpanId = r.GetInt64(0), LatestStartMs = r.GetInt64(1) };
-        }
-        return state;
+        await using var r = await _agent.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+    }
+
+    public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
+    {
+        Bind(_latest, agentKey);
+        await using var r = await _latest.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : null;
     }
 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)

@@ -61,11 +61,8 @@ internal static class SqliteRetention
         var rollups = 0L;
         if (includingRollups)
         {
-            foreach (var table in SqliteRollups.AgentTables)
-            {
-                var (bucket, before) = table.EndsWith("_days", StringComparison.Ordinal) ? ("day", cutoffMs / Retention.DayMs) : ("hour", cutoffMs / Retention.HourMs);
-                rollups += await ExecuteAsync(db, tx, $"DELETE FROM {table} WHERE {bucket} < $before;", ct, ("$before", before));
-            }
+            foreach (var table in RollupTable.All)
+                rollups += await ExecuteAsync(db, tx, $"DELETE FROM {table.Name} WHERE {table.Bucket} < $before;", ct, ("$before", table.BucketOf(cutoffMs)));
         }
         return (spans, rollups);
     }

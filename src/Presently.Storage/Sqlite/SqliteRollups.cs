@@ -29,17 +29,14 @@ internal static class SqliteRollups
         ) WITHOUT ROWID;
         """;
 
-    /// <summary>Every table holding an agent's rollups (removal deletes from each).</summary>
-    public static readonly string[] AgentTables = ["rollup_hours", "rollup_days", "context_hours", "context_days"];
-
     /// <summary>Adds the collected changes to the rollups and clears them.</summary>
     public static async Task ApplyAsync(SqliteConnection db, SqliteTransaction tx, RollupDelta delta, CancellationToken ct)
     {
         if (delta.IsEmpty) return;
-        await using var hours = Upsert(db, tx, "rollup_hours", "hour", context: false);
-        await using var days = Upsert(db, tx, "rollup_days", "day", context: false);
-        await using var contextHours = Upsert(db, tx, "context_hours", "hour", context: true);
-        await using var contextDays = Upsert(db, tx, "context_days", "day", context: true);
+        await using var hours = Upsert(db, tx, RollupTable.Hours);
+        await using var days = Upsert(db, tx, RollupTable.Days);
+        await using var contextHours = Upsert(db, tx, RollupTable.ContextHours);
+        await using var contextDays = Upsert(db, tx, RollupTable.ContextDays);
         foreach (var (k, ms) in delta.Hours) await RunAsync(k.ContextKey is null ? hours : contextHours, k, ms, ct);
         foreach (var (k, ms) in delta.Days) await RunAsync(k.ContextKey is null ? days : contextDays, k, ms, ct);
         delta.Clear();
@@ -48,7 +45,7 @@ internal static class SqliteRollups
     /// <summary>Empties the rollups and sums them again from every stored span (the rebuild verb; migrations).</summary>
     public static async Task RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct)
     {
-        foreach (var table in AgentTables) await ExecuteAsync(db, tx, $"DELETE FROM {table};", ct);
+        foreach (var table in RollupTable.Names) await ExecuteAsync(db, tx, $"DELETE FROM {table};", ct);
         var delta = new RollupDelta();
         await using var read = db.CreateCommand();
         read.Transaction = tx;
@@ -65,8 +62,9 @@ internal static class SqliteRollups
         await ApplyAsync(db, tx, delta, ct);
     }
 
-    private static SqliteCommand Upsert(SqliteConnection db, SqliteTransaction tx, string table, string bucket, bool context)
+    private static SqliteCommand Upsert(SqliteConnection db, SqliteTransaction tx, RollupTable rollup)
     {
+        var (table, bucket, context) = (rollup.Name, rollup.Bucket, rollup.Context);
         var cmd = db.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = context

@@ -259,7 +259,8 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
 
     async Task<IReadOnlyList<RollupTotal>> IReportSource.GetRollupTotalsAsync(RollupGrain grain, IReadOnlyList<BucketRange> ranges, string? contextKey, string? onlyPerson, CancellationToken ct)
     {
-        var (bucket, table) = (grain == RollupGrain.Day ? "day" : "hour", (contextKey is null ? "rollup_" : "context_") + (grain == RollupGrain.Day ? "days" : "hours"));
+        var rollup = RollupTable.Of(grain, contextKey is not null);
+        var (table, bucket) = (rollup.Name, rollup.Bucket);
         await using var conn = await OpenReaderAsync(ct);
         await using var cmd = conn.CreateCommand();
         var values = Ranges(cmd, ranges.Select(r => (r.Segment, r.From, r.To)).ToList());

@@ -44,7 +44,7 @@ public sealed class PostgresSpanStoreContractTests : SpanStoreContract
     protected override async Task<IReadOnlyDictionary<string, long>> RollupSnapshotAsync()
     {
         var rows = new Dictionary<string, long>();
-        foreach (var table in PostgresRollups.Tables)
+        foreach (var table in Presently.Storage.Rollups.RollupTable.Names)
         {
             await using var cmd = _source.CreateCommand($"SELECT * FROM {table} WHERE ms != 0");
             await using var r = await cmd.ExecuteReaderAsync();

@@ -30,7 +30,7 @@ public sealed class SqliteSpanStoreContractTests : SpanStoreContract
         var rows = new Dictionary<string, long>();
         await using var db = new SqliteConnection($"Data Source={Path};Pooling=False");
         await db.OpenAsync();
-        foreach (var table in new[] { "rollup_hours", "rollup_days", "context_hours", "context_days" })
+        foreach (var table in Presently.Storage.Rollups.RollupTable.Names)
         {
             await using var cmd = db.CreateCommand();
             cmd.CommandText = $"SELECT * FROM {table} WHERE ms != 0";
