@@ -37,7 +37,8 @@ public static class PresentlyServer
         builder.Services.AddSingleton<IngestWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         builder.Services.AddSingleton<LiveState>();
-        builder.Services.AddSingleton<BoardRenderer>();
+        builder.Services.AddRazorComponents();
+        builder.Services.AddSingleton<BoardFragments>();
         builder.Services.AddSingleton<BoardFanOut>();
         builder.Services.AddSingleton<VisibilityPolicy>();
         builder.Services.AddSingleton<ReportRunner>();

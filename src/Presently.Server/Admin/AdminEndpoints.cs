@@ -4,6 +4,7 @@ using Presently.Server.Agents;
 using Presently.Server.Auth;
 using Presently.Server.Options;
 using Presently.Storage;
+using static Presently.Server.Html.Html;
 
 namespace Presently.Server.Admin;
 
@@ -19,7 +20,7 @@ public static class AdminEndpoints
             // Agent-days of the last two weeks at 80 % of a daily limit or more: about to lose detail, or losing it.
             var o = options.Value;
             var heavy = await store.GetQuotaUseAsync(time.GetUtcNow().AddDays(-14), o.AgentDailyQuotaBytes * 8 / 10, o.AgentDailySpanLimit * 8L / 10);
-            return AdminPages.Agents(ctx, await registry.ListAgentsAsync(), await accounts.ListPeopleAsync(), connections, time.GetUtcNow(), heavy, o.StoreLimits);
+            return Page<AgentsPage>(new { Agents = await registry.ListAgentsAsync(), People = await accounts.ListPeopleAsync(), Connections = connections, Heavy = heavy, Limits = o.StoreLimits });
         });
 
         admin.MapPost("/agents/{id}/block", async (HttpContext ctx, string id, AgentAdmin a) => Done(await a.BlockAsync(ctx.User.PersonName(), id)));
@@ -31,8 +32,8 @@ public static class AdminEndpoints
         admin.MapPost("/agents/{id}/reassign", async (HttpContext ctx, string id, [FromForm] long personId, AgentAdmin a) =>
             Done(await a.ReassignAsync(ctx.User.PersonName(), id, personId)));
 
-        admin.MapGet("/codes", async (HttpContext ctx, IAgentRegistry registry, TimeProvider time) =>
-            AdminPages.Codes(ctx, await registry.ListCodesAsync(), time.GetUtcNow(), created: null));
+        admin.MapGet("/codes", async (IAgentRegistry registry, TimeProvider time) =>
+            Page<CodesPage>(new { Codes = await registry.ListCodesAsync(), Now = time.GetUtcNow() }));
 
         admin.MapPost("/codes", async (HttpContext ctx, [FromForm] string? person, [FromForm] int? hours, EnrollmentCodes codes,
             IAgentRegistry registry, IOptions<ServerOptions> options, TimeProvider time) =>
@@ -40,7 +41,7 @@ public static class AdminEndpoints
             if (string.IsNullOrWhiteSpace(person) || person.Length > 128) return Results.BadRequest("name the person (up to 128 characters)");
             var lifetime = hours is > 0 and <= 24 * 30 ? TimeSpan.FromHours(hours.Value) : options.Value.EnrollmentCodeLifetime;
             var created = await codes.CreateAsync(person.Trim(), ctx.User.PersonName(), lifetime);
-            return AdminPages.Codes(ctx, await registry.ListCodesAsync(), time.GetUtcNow(), created);
+            return Page<CodesPage>(new { Codes = await registry.ListCodesAsync(), Now = time.GetUtcNow(), Created = created });
         });
 
         admin.MapPost("/codes/{id:long}/revoke", async (HttpContext ctx, long id, IAgentRegistry registry, IAuditLog audit, TimeProvider time) =>
@@ -53,10 +54,10 @@ public static class AdminEndpoints
         admin.MapGet("/audit", async (HttpContext ctx, long? before, string? action, IAuditLog audit) =>
         {
             action = string.IsNullOrEmpty(action) || action.Length > AuditEntry.MaxFieldLength ? null : action;
-            return AdminPages.Audit(ctx, await audit.ListAsync(AdminPages.AuditPageSize, before, action), await audit.ListActionsAsync(), before, action);
+            return Page<AuditPage>(new { Entries = await audit.ListAsync(AuditPage.PageSize, before, action), Actions = await audit.ListActionsAsync(), Before = before, Action = action });
         });
 
-        admin.MapGet("/people", async (HttpContext ctx, IAccountStore accounts) => AdminPages.People(ctx, await accounts.ListPeopleAsync(), null));
+        admin.MapGet("/people", async (IAccountStore accounts) => Page<PeoplePage>(new { People = await accounts.ListPeopleAsync() }));
 
         admin.MapPost("/people/{id:long}", async (HttpContext ctx, long id, [FromForm] string? email, [FromForm] string? role,
             IAccountStore accounts, IAuditLog audit, TimeProvider time) =>
@@ -70,15 +71,15 @@ public static class AdminEndpoints
                 : email is not null && (email.Length > 254 || !email.Contains('@', StringComparison.Ordinal)) ? "That is not an e-mail address."
                 : email is not null && await accounts.FindByEmailAsync(email) is { } other && other.Id != id ? $"{other.Name} has that e-mail address."
                 : null;
-            if (problem is not null) return AdminPages.People(ctx, await accounts.ListPeopleAsync(), problem, StatusCodes.Status400BadRequest);
+            if (problem is not null) return Page<PeoplePage>(new { People = await accounts.ListPeopleAsync(), Problem = problem }, StatusCodes.Status400BadRequest);
             await accounts.UpdatePersonAsync(id, newRole!.Value, email);
             await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "changed person", person.Name,
                 $"role {newRole.Value.ToString().ToLowerInvariant()}, e-mail {email ?? "(none)"}");
             return Results.LocalRedirect("/admin/people");
         });
 
-        admin.MapGet("/retention", async (HttpContext ctx, IAccountStore accounts, RetentionService retention) =>
-            AdminPages.Retention(ctx, await RetentionSettings.LoadAsync(accounts), retention.LastRun, null));
+        admin.MapGet("/retention", async (IAccountStore accounts, RetentionService retention) =>
+            Page<RetentionPage>(new { Settings = await RetentionSettings.LoadAsync(accounts), LastRun = retention.LastRun }));
 
         admin.MapPost("/retention", async (HttpContext ctx, [FromForm] string? months, [FromForm] string? rollups,
             IAccountStore accounts, IAuditLog audit, RetentionService retention, TimeProvider time) =>
@@ -88,7 +89,7 @@ public static class AdminEndpoints
             string? problem = n is < 0 or > RetentionSettings.MaxMonths ? $"Months are a whole number from 0 (keep forever) to {RetentionSettings.MaxMonths}."
                 : rollups is not ("keep" or "delete") ? "Choose whether the hourly and daily totals are kept or deleted."
                 : null;
-            if (problem is not null) return AdminPages.Retention(ctx, old, retention.LastRun, problem, StatusCodes.Status400BadRequest);
+            if (problem is not null) return Page<RetentionPage>(new { Settings = old, LastRun = retention.LastRun, Problem = problem }, StatusCodes.Status400BadRequest);
             var settings = new RetentionSettings(n, rollups == "keep");
             await settings.SaveAsync(accounts);
             await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "changed retention", "retention", $"{old.Describe()} → {settings.Describe()}");

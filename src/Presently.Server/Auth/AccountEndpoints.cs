@@ -19,8 +19,8 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/login", (HttpContext ctx, string? returnUrl, string? error) =>
-            LoginPage(ctx, returnUrl, error == "sso" ? "Single sign-on did not sign you in: ask an admin to set your e-mail address here." : null)).AllowAnonymous();
+        app.MapGet("/login", (string? returnUrl, string? error) =>
+            LoginForm(returnUrl, error == "sso" ? "Single sign-on did not sign you in: ask an admin to set your e-mail address here." : null)).AllowAnonymous();
 
         app.MapGet("/login/oidc", (HttpContext ctx, string? returnUrl, IOptions<ServerOptions> options) => options.Value.Oidc.Enabled
             ? Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OidcSetup.Scheme])
@@ -33,7 +33,7 @@ public static class AccountEndpoints
             if (!passwords.Verify(person, password))
             {
                 await audit.WriteAsync(time.GetUtcNow(), name ?? "", "sign-in failed", ctx.Connection.RemoteIpAddress?.ToString() ?? "");
-                return LoginPage(ctx, returnUrl, "Wrong name or password.", StatusCodes.Status401Unauthorized);
+                return LoginForm(returnUrl, "Wrong name or password.", StatusCodes.Status401Unauthorized);
             }
             await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ClaimsExtensions.For(person!, CookieAuthenticationDefaults.AuthenticationScheme, time.GetUtcNow()));
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
@@ -56,19 +56,14 @@ public static class AccountEndpoints
             return Results.LocalRedirect("/login");
         }).RequireAuthorization(Policies.Member);
 
-        app.MapGet("/denied", (HttpContext ctx) => Message(ctx, StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this page.")).AllowAnonymous();
+        app.MapGet("/denied", () => Message(StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this page.")).AllowAnonymous();
 
-        app.MapGet("/account", (HttpContext ctx) => PasswordPage(ctx, null)).RequireAuthorization(Policies.Member);
+        app.MapGet("/account", () => PasswordForm(null)).RequireAuthorization(Policies.Member);
 
         app.MapGet("/account/agents", async (HttpContext ctx, IAgentRegistry registry) =>
         {
             var mine = (await registry.ListAgentsAsync()).Where(a => a.PersonId == ctx.User.PersonId()).ToList();
-            var rows = string.Concat(mine.Select(a => $"<tr><td>{E(a.Name ?? a.Host)}</td><td>{E(a.Os)}</td><td>{E(a.Version)}</td><td>{E(a.Status.Name())}</td><td>{E(a.LastSeen.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))} UTC</td></tr>"));
-            return Page(ctx, "My agents", $"""
-                <h1>My agents</h1>
-                {(mine.Count == 0 ? "<p class=\"empty\">No computer of yours is enrolled. Ask an admin for an enrollment code.</p>" : "")}
-                <table class="admin" id="my-agents"><thead><tr><th>Computer</th><th>OS</th><th>Version</th><th>State</th><th>Last seen</th></tr></thead><tbody>{rows}</tbody></table>
-                """);
+            return Page<MyAgentsPage>(new { Agents = mine });
         }).RequireAuthorization(Policies.Member);
 
         app.MapPost("/account", async (HttpContext ctx, [FromForm] string? current, [FromForm] string? password, [FromForm] string? confirm,
@@ -76,30 +71,30 @@ public static class AccountEndpoints
         {
             var person = await accounts.GetPersonAsync(ctx.User.PersonId());
             if (person is null || !passwords.Verify(person, current))
-                return PasswordPage(ctx, "The current password is wrong.", StatusCodes.Status400BadRequest);
-            if (PasswordProblem(password, confirm) is { } problem) return PasswordPage(ctx, problem, StatusCodes.Status400BadRequest);
+                return PasswordForm("The current password is wrong.", StatusCodes.Status400BadRequest);
+            if (PasswordProblem(password, confirm) is { } problem) return PasswordForm(problem, StatusCodes.Status400BadRequest);
             // A new password ends every session (a new security stamp); this one goes on with a fresh cookie.
             await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
             await audit.WriteAsync(time.GetUtcNow(), person.Name, "changed password", person.Name);
             var changed = (await accounts.GetPersonAsync(person.Id))!;
             ctx.User = ClaimsExtensions.For(changed, CookieAuthenticationDefaults.AuthenticationScheme, ctx.User.SignedInAt(time));
             await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ctx.User);
-            return PasswordPage(ctx, "Password changed.");
+            return PasswordForm("Password changed.");
         }).RequireAuthorization(Policies.Member).RequireRateLimiting(AuthSetup.AuthRateLimit);
 
-        app.MapGet("/setup", async (HttpContext ctx, string? token, IAccountStore accounts) =>
-            await SetupAllowedAsync(accounts, token) ? SetupPage(ctx, token!, null) : Message(ctx, StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid."))
+        app.MapGet("/setup", async (string? token, IAccountStore accounts) =>
+            await SetupAllowedAsync(accounts, token) ? SetupForm(token!, null) : Message(StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid."))
             .AllowAnonymous();
 
         app.MapPost("/setup", async (HttpContext ctx, [FromForm] string? token, [FromForm] string? name, [FromForm] string? password, [FromForm] string? confirm,
             IAccountStore accounts, IPasswordHasher<Person> hasher, IAuditLog audit, TimeProvider time) =>
         {
-            if (!await SetupAllowedAsync(accounts, token)) return NothingToSetUp(ctx);
-            if (string.IsNullOrWhiteSpace(name) || name.Length > 128) return SetupPage(ctx, token!, "Choose a name of up to 128 characters.", StatusCodes.Status400BadRequest);
-            if (PasswordProblem(password, confirm) is { } problem) return SetupPage(ctx, token!, problem, StatusCodes.Status400BadRequest);
+            if (!await SetupAllowedAsync(accounts, token)) return NothingToSetUp();
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 128) return SetupForm(token!, "Choose a name of up to 128 characters.", StatusCodes.Status400BadRequest);
+            if (PasswordProblem(password, confirm) is { } problem) return SetupForm(token!, problem, StatusCodes.Status400BadRequest);
             // The link works once even when posted many times at once: only the one request that
             // deletes the token creates an admin.
-            if (!await accounts.ConsumeSettingAsync(SetupTokenSetting, Secrets.Sha256Hex(token!))) return NothingToSetUp(ctx);
+            if (!await accounts.ConsumeSettingAsync(SetupTokenSetting, Secrets.Sha256Hex(token!))) return NothingToSetUp();
             var person = await accounts.SavePersonAsync(name.Trim(), Role.Admin, null);
             await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
             person = (await accounts.GetPersonAsync(person.Id))!;
@@ -110,8 +105,8 @@ public static class AccountEndpoints
         return app;
     }
 
-    private static IResult NothingToSetUp(HttpContext ctx) =>
-        Message(ctx, StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid.");
+    private static IResult NothingToSetUp() =>
+        Message(StatusCodes.Status404NotFound, "Nothing to set up", "This server already has an admin, or the link is not valid.");
 
     /// <summary>Makes a new one-time setup token when there is no admin yet; returns it (the server prints the link).</summary>
     public static async Task<string?> PrepareSetupAsync(IAccountStore accounts)
@@ -143,56 +138,12 @@ public static class AccountEndpoints
         !string.IsNullOrEmpty(url) && url.Length < 2048 && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
         && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\');
 
-    private static IResult LoginPage(HttpContext ctx, string? returnUrl, string? error, int status = 200) => WithStatus(ctx, status, Page(ctx, "Sign in", $"""
-        <h1>Sign in</h1>
-        {(error is null ? "" : $"<p class=\"error\">{E(error)}</p>")}
-        <form class="stack" method="post" action="/login">
-          {Antiforgery(ctx)}
-          <input type="hidden" name="returnUrl" value="{E(IsLocal(returnUrl) ? returnUrl : "/")}">
-          <label>Name <input name="name" autocomplete="username" required></label>
-          <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-          <button type="submit">Sign in</button>
-        </form>
-        {(ctx.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.Oidc is { Enabled: true } oidc
-            ? $"<p><a class=\"sso\" href=\"/login/oidc?returnUrl={Uri.EscapeDataString(IsLocal(returnUrl) ? returnUrl! : "/")}\">Sign in with {E(oidc.DisplayName)}</a></p>" : "")}
-        """));
+    private static IResult LoginForm(string? returnUrl, string? error, int status = StatusCodes.Status200OK) =>
+        Page<LoginPage>(new { ReturnUrl = returnUrl, Error = error }, status);
 
-    private static IResult PasswordPage(HttpContext ctx, string? note, int status = 200) => WithStatus(ctx, status, Page(ctx, "Account", $"""
-        <h1>{E(ctx.User.PersonName())}</h1>
-        <p><a href="/account/agents">My agents</a> · <a href="/account/visibility">How others see me</a></p>
-        <h2>Change password</h2>
-        {(note is null ? "" : $"<p class=\"{(status == 200 ? "ok" : "error")}\">{E(note)}</p>")}
-        <form class="stack" method="post" action="/account">
-          {Antiforgery(ctx)}
-          <label>Current password <input name="current" type="password" autocomplete="current-password" required></label>
-          <label>New password <input name="password" type="password" autocomplete="new-password" minlength="{MinPasswordLength}" required></label>
-          <label>Again <input name="confirm" type="password" autocomplete="new-password" required></label>
-          <button type="submit">Change</button>
-        </form>
-        <h2>Sessions</h2>
-        <p>Signing out, here or anywhere, ends your sessions on every computer. So does changing your password.</p>
-        <form method="post" action="/account/sign-out-everywhere">
-          {Antiforgery(ctx)}
-          <button type="submit">Sign out everywhere</button>
-        </form>
-        """));
+    private static IResult PasswordForm(string? note, int status = StatusCodes.Status200OK) =>
+        Page<AccountPage>(new { Note = note, NoteIsError = status != StatusCodes.Status200OK }, status);
 
-    private static IResult SetupPage(HttpContext ctx, string token, string? error, int status = 200) => WithStatus(ctx, status, Page(ctx, "Set up", $"""
-        <h1>Create the first admin</h1>
-        {(error is null ? "" : $"<p class=\"error\">{E(error)}</p>")}
-        <form class="stack" method="post" action="/setup">
-          {Antiforgery(ctx)}
-          <input type="hidden" name="token" value="{E(token)}">
-          <label>Name <input name="name" autocomplete="username" required></label>
-          <label>Password <input name="password" type="password" autocomplete="new-password" minlength="{MinPasswordLength}" required></label>
-          <label>Again <input name="confirm" type="password" autocomplete="new-password" required></label>
-          <button type="submit">Create</button>
-        </form>
-        """));
-
-    private static IResult WithStatus(HttpContext ctx, int status, IResult page)
-    {
-        ctx.Response.StatusCode = status;
-        return page;
-    }
+    private static IResult SetupForm(string token, string? error, int status = StatusCodes.Status200OK) =>
+        Page<SetupPage>(new { Token = token, Error = error }, status);
 }

@@ -12,17 +12,12 @@ public static class BoardEndpoints
 {
     public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext ctx, LiveState live, BoardRenderer renderer, VisibilityPolicy visibility) =>
+        app.MapGet("/", (HttpContext ctx, LiveState live, VisibilityPolicy visibility, TimeProvider time) =>
         {
             var viewer = Viewer.Of(ctx.User);
-            var cards = "";
-            live.Snapshot(all => cards = renderer.RenderCards(all, a => visibility.For(viewer, a.Person)));
-            return Html.Html.Page(ctx, "Board", $"""
-                <section hx-ext="ws" ws-connect="/board/ws">
-                  <h1>Who is doing what</h1>
-                  <div id="cards" class="cards">{cards}</div>
-                </section>
-                """, "/board.js");
+            IReadOnlyList<AgentLiveView> agents = [];
+            live.Snapshot(all => agents = [.. all]);
+            return Html.Html.Page<BoardPage>(new { Agents = agents, DetailFor = (Func<AgentLiveView, Detail>)(a => visibility.For(viewer, a.Person)), Now = time.GetUtcNow() });
         }).RequireAuthorization(Policies.Member);
 
         app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IAccountStore accounts, TimeProvider time,
@@ -37,12 +32,12 @@ public static class BoardEndpoints
             return Results.Empty;
         }).RequireAuthorization(Policies.Member);
 
-        app.MapGet("/account/visibility", (HttpContext ctx, LiveState live, BoardRenderer renderer, VisibilityPolicy visibility) =>
+        app.MapGet("/account/visibility", (HttpContext ctx, LiveState live, VisibilityPolicy visibility, TimeProvider time) =>
         {
             var me = ctx.User.PersonName();
             var mine = new List<AgentLiveView>();
             live.Snapshot(all => mine.AddRange(all.Where(a => a.Person == me)));
-            return Html.Html.Page(ctx, "How others see you", VisibilityPage.Render(mine, renderer, visibility.OthersForMembers, visibility.MembersSee));
+            return Html.Html.Page<VisibilityPage>(new { Mine = mine, ForMembers = visibility.OthersForMembers, Setting = visibility.MembersSee, Now = time.GetUtcNow() });
         }).RequireAuthorization(Policies.Member);
         return app;
     }

@@ -1,18 +1,16 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Antiforgery;
-using Presently.Server.Auth;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Presently.Server.Html;
 
 /// <summary>
-/// The only way text reaches a page: every value that could come from an agent or a request goes
-/// through <see cref="E"/>. Window titles and app names are attacker-controlled.
+/// Pages are Razor components rendered on the server (static rendering, no Blazor script), so every
+/// value is encoded by default: window titles and app names are attacker-controlled. These are the
+/// few words pages and board.js share, and the way an endpoint answers with a page.
 /// </summary>
 public static class Html
 {
-    public static string E(string? value) => value is null ? "" : HtmlEncoder.Default.Encode(value);
-
     public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A duration in milliseconds as <see cref="Duration(TimeSpan)"/> words, whatever the value (stored data may hold anything).</summary>
@@ -28,55 +26,14 @@ public static class Html
         return $"{d.Seconds} s";
     }
 
-    /// <summary>The hidden field every form carries; posts without it are refused.</summary>
-    public static string Antiforgery(HttpContext ctx)
-    {
-        var tokens = ctx.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(ctx);
-        return $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">""";
-    }
+    /// <summary>A UTC instant as the pages write it.</summary>
+    public static string Utc(DateTimeOffset at, string format = "yyyy-MM-dd HH:mm:ss") =>
+        at.UtcDateTime.ToString(format, CultureInfo.InvariantCulture);
 
-    public static IResult Page(HttpContext ctx, string title, string body, params string[] scripts) =>
-        Results.Content(Layout(ctx, title, body, scripts), "text/html; charset=utf-8");
+    /// <summary>Answers with the page component <typeparamref name="TPage"/>, given its parameters (an anonymous object, by parameter name).</summary>
+    public static RazorComponentResult<TPage> Page<TPage>(object? parameters = null, int status = StatusCodes.Status200OK) where TPage : IComponent =>
+        new(parameters ?? new { }) { StatusCode = status, ContentType = "text/html; charset=utf-8" };
 
-    public static IResult Message(HttpContext ctx, int status, string title, string text) =>
-        Results.Content(Layout(ctx, title, $"<h1>{E(title)}</h1><p>{E(text)}</p>", []), "text/html; charset=utf-8", null, status);
-
-    // htmx would otherwise add an inline <style> (refused by the CSP) and may evaluate attribute code.
-    private const string HtmxConfig = """<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>""";
-
-    private static string Layout(HttpContext ctx, string title, string body, string[] scripts) => $"""
-        <!doctype html>
-        <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <meta name="viewport" content="width=device-width, initial-scale=1">
-          {HtmxConfig}
-          <title>{E(title)} · Presently</title>
-          <link rel="stylesheet" href="/app.css">
-          <script src="/lib/htmx.min.js" defer></script>
-          <script src="/lib/ws.min.js" defer></script>
-          {string.Concat(scripts.Select(s => $"<script src=\"{E(s)}\" defer></script>"))}
-        </head>
-        <body>
-          <header class="top">
-            <a class="brand" href="/">Presently</a>
-            {Nav(ctx)}
-          </header>
-          <main>
-        {body}
-          </main>
-        </body>
-        </html>
-        """;
-
-    private static string Nav(HttpContext ctx)
-    {
-        var user = ctx.User;
-        if (user.Identity?.IsAuthenticated != true) return "<nav></nav>";
-        var admin = user.IsAdmin() ? """ <a href="/admin/agents">Agents</a> <a href="/admin/codes">Enrollment</a> <a href="/admin/people">People</a> <a href="/admin/retention">Retention</a> <a href="/admin/audit">Audit</a>""" : "";
-        return $"""
-            <nav><a href="/">Board</a> <a href="/reports">Reports</a>{admin} <a href="/account">{E(user.PersonName())}</a>
-              <form class="inline" method="post" action="/logout">{Antiforgery(ctx)}<button type="submit">Sign out</button></form></nav>
-            """;
-    }
+    public static RazorComponentResult<MessagePage> Message(int status, string title, string text) =>
+        Page<MessagePage>(new { Title = title, Text = text }, status);
 }

@@ -15,20 +15,24 @@ public sealed class BoardFanOut
     private const int SubscriberQueue = 256;
 
     private readonly LiveState _live;
-    private readonly BoardRenderer _renderer;
+    private readonly BoardFragments _fragments;
     private readonly VisibilityPolicy _visibility;
     private readonly Lock _lock = new();
     private readonly List<Subscriber> _subscribers = [];
 
     private sealed record Subscriber(Viewer Viewer, Channel<string> Channel);
 
-    public BoardFanOut(LiveState live, BoardRenderer renderer, VisibilityPolicy visibility)
+    public BoardFanOut(LiveState live, BoardFragments fragments, VisibilityPolicy visibility)
     {
         _live = live;
-        _renderer = renderer;
+        _fragments = fragments;
         _visibility = visibility;
         live.Changed += OnChanged;
-        live.Removed += id => Broadcast(_ => BoardRenderer.RenderRemoval(id));
+        live.Removed += id =>
+        {
+            var removal = _fragments.Removal(id);
+            Broadcast(_ => removal);
+        };
     }
 
     /// <summary>Returns a reader that first yields the whole board as <paramref name="viewer"/> may see it, then one fragment per change.</summary>
@@ -37,7 +41,7 @@ public sealed class BoardFanOut
         var subscriber = new Subscriber(viewer, Channel.CreateBounded<string>(new BoundedChannelOptions(SubscriberQueue) { SingleReader = true }));
         _live.Snapshot(all =>
         {
-            subscriber.Channel.Writer.TryWrite(_renderer.RenderSnapshot(all, a => _visibility.For(viewer, a.Person)));
+            subscriber.Channel.Writer.TryWrite(_fragments.Snapshot(all, a => _visibility.For(viewer, a.Person)));
             lock (_lock) _subscribers.Add(subscriber);
         });
         unsubscribe = () =>
@@ -58,7 +62,7 @@ public sealed class BoardFanOut
         {
             var detail = _visibility.For(viewer, view.Person);
             if (detail == Detail.None || (detail == Detail.Presence && presenceSame)) return null;
-            return rendered[(int)detail] ??= _renderer.RenderUpdate(view, isNew, detail);
+            return rendered[(int)detail] ??= _fragments.Update(view, isNew, detail);
         });
     }
 

@@ -1,5 +1,6 @@
 using Presently.Server.Auth;
 using Presently.Storage.Reports;
+using static Presently.Server.Html.Html;
 
 namespace Presently.Server.Reports;
 
@@ -30,17 +31,17 @@ public static class ReportEndpoints
         app.MapGet("/reports", async (HttpContext ctx, string? range, string? from, string? to, string? tz, ReportRunner reports,
             VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
         {
-            var form = ReportPage.Resolve(range, from, to, tz, time.GetUtcNow());
-            if (form.Error is not null) return ReportPage.Render(ctx, form, null, StatusCodes.Status400BadRequest);
+            var form = ReportForm.Resolve(range, from, to, tz, time.GetUtcNow());
+            if (form.Error is not null) return Page<ReportsPage>(new { Form = form }, StatusCodes.Status400BadRequest);
             var (query, error) = ReportQuery.Parse(form.FromParam, form.ToParam, "person,app", form.TimeZone, time.GetUtcNow());
-            if (query is null) return ReportPage.Render(ctx, form with { Error = error }, null, StatusCodes.Status400BadRequest);
+            if (query is null) return Page<ReportsPage>(new { Form = form with { Error = error } }, StatusCodes.Status400BadRequest);
             var result = await reports.RunAsync(query, visibility.ReportOnlyPerson(Viewer.Of(ctx.User), query.GroupBy), ct);
             if (result is null)
             {
                 ctx.Response.Headers.RetryAfter = ReportRunner.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return ReportPage.Render(ctx, form with { Error = ReportRunner.BusyMessage }, null, StatusCodes.Status503ServiceUnavailable);
+                return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage } }, StatusCodes.Status503ServiceUnavailable);
             }
-            return ReportPage.Render(ctx, form, result);
+            return Page<ReportsPage>(new { Form = form, Result = result });
         }).RequireAuthorization(Policies.Member);
         return app;
     }
