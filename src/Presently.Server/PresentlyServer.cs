@@ -31,13 +31,18 @@ public static class PresentlyServer
         builder.AddPresentlyStorage();
         builder.Services.AddSingleton<EnrollmentCodes>();
         builder.Services.AddSingleton<AgentAdmin>();
+        builder.Services.AddSingleton<Teams>();
         // After the store's start-up (registered above): its first run finds the store migrated.
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton<IngestWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
+        builder.Services.AddSingleton<MeetingRules>();
+        builder.Services.AddSingleton<IValidateOptions<ServerOptions>, MeetingRulesValidation>();
         builder.Services.AddSingleton<LiveState>();
         builder.Services.AddRazorComponents();
+        // Pages encode markup characters only: names and titles in any script are sent as they are.
+        builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddSingleton<BoardFragments>();
         builder.Services.AddSingleton<BoardFanOut>();
         builder.Services.AddSingleton<VisibilityPolicy>();

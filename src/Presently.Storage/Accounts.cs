@@ -125,3 +125,25 @@ public interface IAuditLog
     Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? before = null, string? action = null, CancellationToken ct = default);
     Task<IReadOnlyList<string>> ListActionsAsync(CancellationToken ct = default);
 }
+
+/// <summary>A team; the board groups people by team.</summary>
+public sealed record Team(long Id, string Name)
+{
+    public const int MaxNameLength = 64;
+}
+
+/// <summary>Teams and who is in which (one team per person at most).</summary>
+public interface ITeamStore
+{
+    Task<IReadOnlyList<Team>> ListTeamsAsync(CancellationToken ct = default);
+    /// <summary>Creates the team; null when the name is taken.</summary>
+    Task<Team?> CreateTeamAsync(string name, CancellationToken ct = default);
+    /// <summary>False when there is no such team or the name is taken.</summary>
+    Task<bool> RenameTeamAsync(long teamId, string name, CancellationToken ct = default);
+    /// <summary>Deletes the team; its people are then in no team.</summary>
+    Task<bool> DeleteTeamAsync(long teamId, CancellationToken ct = default);
+    /// <summary>Puts the person in the team, or in none (null). False when the person or team does not exist.</summary>
+    Task<bool> SetTeamAsync(long personId, long? teamId, CancellationToken ct = default);
+    /// <summary>Every person in a team, by person name.</summary>
+    Task<IReadOnlyDictionary<string, Team>> ListMembershipsAsync(CancellationToken ct = default);
+}

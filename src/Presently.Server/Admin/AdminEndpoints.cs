@@ -57,10 +57,30 @@ public static class AdminEndpoints
             return Page<AuditPage>(new { Entries = await audit.ListAsync(AuditPage.PageSize, before, action), Actions = await audit.ListActionsAsync(), Before = before, Action = action });
         });
 
-        admin.MapGet("/people", async (IAccountStore accounts) => Page<PeoplePage>(new { People = await accounts.ListPeopleAsync() }));
+        admin.MapGet("/people", async (IAccountStore accounts, ITeamStore teams) => await PeopleAsync(accounts, teams, null));
+
+        admin.MapPost("/people/{id:long}/team", async (HttpContext ctx, long id, [FromForm] string? teamId, Teams teams) =>
+        {
+            long? team = string.IsNullOrEmpty(teamId) ? null
+                : long.TryParse(teamId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : -1;
+            return team == -1 || !await teams.SetTeamAsync(ctx.User.PersonName(), id, team) ? Results.NotFound() : Results.LocalRedirect("/admin/people");
+        });
+
+        admin.MapGet("/teams", async (ITeamStore teams) => await TeamsAsync(teams, null));
+
+        admin.MapPost("/teams", async (HttpContext ctx, [FromForm] string? name, Teams teams, ITeamStore store) =>
+            (Teams.NameProblem(name) ?? await teams.CreateAsync(ctx.User.PersonName(), name!)) is { } problem
+                ? await TeamsAsync(store, problem) : Results.LocalRedirect("/admin/teams"));
+
+        admin.MapPost("/teams/{id:long}/rename", async (HttpContext ctx, long id, [FromForm] string? name, Teams teams, ITeamStore store) =>
+            (Teams.NameProblem(name) ?? await teams.RenameAsync(ctx.User.PersonName(), id, name!)) is { } problem
+                ? await TeamsAsync(store, problem) : Results.LocalRedirect("/admin/teams"));
+
+        admin.MapPost("/teams/{id:long}/delete", async (HttpContext ctx, long id, Teams teams) =>
+            await teams.DeleteAsync(ctx.User.PersonName(), id) ? Results.LocalRedirect("/admin/teams") : Results.NotFound());
 
         admin.MapPost("/people/{id:long}", async (HttpContext ctx, long id, [FromForm] string? email, [FromForm] string? role,
-            IAccountStore accounts, IAuditLog audit, TimeProvider time) =>
+            IAccountStore accounts, ITeamStore teams, IAuditLog audit, TimeProvider time) =>
         {
             var person = await accounts.GetPersonAsync(id);
             if (person is null) return Results.NotFound();
@@ -71,7 +91,7 @@ public static class AdminEndpoints
                 : email is not null && (email.Length > 254 || !email.Contains('@', StringComparison.Ordinal)) ? "That is not an e-mail address."
                 : email is not null && await accounts.FindByEmailAsync(email) is { } other && other.Id != id ? $"{other.Name} has that e-mail address."
                 : null;
-            if (problem is not null) return Page<PeoplePage>(new { People = await accounts.ListPeopleAsync(), Problem = problem }, StatusCodes.Status400BadRequest);
+            if (problem is not null) return await PeopleAsync(accounts, teams, problem);
             await accounts.UpdatePersonAsync(id, newRole!.Value, email);
             await audit.WriteAsync(time.GetUtcNow(), ctx.User.PersonName(), "changed person", person.Name,
                 $"role {newRole.Value.ToString().ToLowerInvariant()}, e-mail {email ?? "(none)"}");
@@ -111,6 +131,14 @@ public static class AdminEndpoints
         }).RequireAuthorization(Policies.Member);
         return app;
     }
+
+    private static async Task<IResult> PeopleAsync(IAccountStore accounts, ITeamStore teams, string? problem) =>
+        Page<PeoplePage>(new { People = await accounts.ListPeopleAsync(), Teams = await teams.ListTeamsAsync(), Members = await teams.ListMembershipsAsync(), Problem = problem },
+            problem is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+
+    private static async Task<IResult> TeamsAsync(ITeamStore teams, string? problem) =>
+        Page<TeamsPage>(new { TeamList = await teams.ListTeamsAsync(), Members = await teams.ListMembershipsAsync(), Problem = problem },
+            problem is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
 
     private static IResult Done(bool found) => found ? Results.LocalRedirect("/admin/agents") : Results.NotFound();
 }

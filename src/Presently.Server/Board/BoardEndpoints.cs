@@ -15,9 +15,14 @@ public static class BoardEndpoints
         app.MapGet("/", (HttpContext ctx, LiveState live, VisibilityPolicy visibility, TimeProvider time) =>
         {
             var viewer = Viewer.Of(ctx.User);
-            IReadOnlyList<AgentLiveView> agents = [];
-            live.Snapshot(all => agents = [.. all]);
-            return Html.Html.Page<BoardPage>(new { Agents = agents, DetailFor = (Func<AgentLiveView, Detail>)(a => visibility.For(viewer, a.Person)), Now = time.GetUtcNow() });
+            IReadOnlyList<Storage.Team> teams = [];
+            IReadOnlyList<PersonLiveView> people = [];
+            live.People((t, p) => (teams, people) = (t, p));
+            return Html.Html.Page<BoardPage>(new
+            {
+                Teams = teams, People = people, Now = time.GetUtcNow(),
+                DetailFor = (Func<PersonLiveView, Detail>)(p => visibility.For(viewer, p.Person)),
+            });
         }).RequireAuthorization(Policies.Member);
 
         app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IAccountStore accounts, TimeProvider time,
@@ -33,12 +38,10 @@ public static class BoardEndpoints
         }).RequireAuthorization(Policies.Member);
 
         app.MapGet("/account/visibility", (HttpContext ctx, LiveState live, VisibilityPolicy visibility, TimeProvider time) =>
-        {
-            var me = ctx.User.PersonName();
-            var mine = new List<AgentLiveView>();
-            live.Snapshot(all => mine.AddRange(all.Where(a => a.Person == me)));
-            return Html.Html.Page<VisibilityPage>(new { Mine = mine, ForMembers = visibility.OthersForMembers, Setting = visibility.MembersSee, Now = time.GetUtcNow() });
-        }).RequireAuthorization(Policies.Member);
+            Html.Html.Page<VisibilityPage>(new
+            {
+                Mine = live.Person(ctx.User.PersonName()), ForMembers = visibility.OthersForMembers, Setting = visibility.MembersSee, Now = time.GetUtcNow(),
+            })).RequireAuthorization(Policies.Member);
         return app;
     }
 

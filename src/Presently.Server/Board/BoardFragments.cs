@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Presently.Server.Auth;
 using Presently.Server.Live;
+using Presently.Storage;
 
 namespace Presently.Server.Board;
 
@@ -12,14 +13,20 @@ namespace Presently.Server.Board;
 public sealed class BoardFragments(IServiceProvider services, ILoggerFactory loggers, TimeProvider time)
 {
 
-    public string Snapshot(IReadOnlyList<AgentLiveView> agents, Func<AgentLiveView, Detail> detailFor) =>
-        Render<BoardSnapshot>(new() { [nameof(BoardSnapshot.Agents)] = agents, [nameof(BoardSnapshot.DetailFor)] = detailFor, [nameof(BoardSnapshot.Now)] = time.GetUtcNow() });
+    public string Snapshot(IReadOnlyList<Team> teams, IReadOnlyList<PersonLiveView> people, Func<PersonLiveView, Detail> detailFor) =>
+        Render<BoardSnapshot>(new()
+        {
+            [nameof(BoardSnapshot.Teams)] = teams, [nameof(BoardSnapshot.People)] = people,
+            [nameof(BoardSnapshot.DetailFor)] = detailFor, [nameof(BoardSnapshot.Now)] = time.GetUtcNow(),
+        });
 
-    public string Update(AgentLiveView view, bool isNew, Detail detail) =>
-        Render<CardUpdate>(new() { [nameof(CardUpdate.View)] = view, [nameof(CardUpdate.IsNew)] = isNew, [nameof(CardUpdate.Detail)] = detail, [nameof(CardUpdate.Now)] = time.GetUtcNow() });
-
-    public string Removal(string agentId) =>
-        Render<CardRemoval>(new() { [nameof(CardRemoval.AgentId)] = agentId });
+    /// <summary>A person's card changed (<paramref name="before"/> null: new to the board; <paramref name="after"/> null: left it).</summary>
+    public string Change(PersonLiveView? before, PersonLiveView? after, Detail detail) =>
+        Render<CardChange>(new()
+        {
+            [nameof(CardChange.Before)] = before, [nameof(CardChange.After)] = after,
+            [nameof(CardChange.Detail)] = detail, [nameof(CardChange.Now)] = time.GetUtcNow(),
+        });
 
     // A renderer per fragment: an HtmlRenderer keeps every root component it rendered until it is
     // disposed. These components are synchronous, so its dispatcher runs them inline and the task is

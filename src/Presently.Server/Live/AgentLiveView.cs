@@ -7,6 +7,8 @@ public enum CardStatus
 {
     Offline,
     Active,
+    /// <summary>Active, with a meeting app in front (<see cref="MeetingRules"/>).</summary>
+    Meeting,
     Idle,
     Private,
     Paused,
@@ -14,15 +16,19 @@ public enum CardStatus
 
 public static class CardStatusNames
 {
-    /// <summary>The word on the card and its CSS class.</summary>
+    /// <summary>The state's CSS class and its name in the API.</summary>
     public static string Name(this CardStatus status) => status switch
     {
         CardStatus.Offline => "offline",
+        CardStatus.Meeting => "meeting",
         CardStatus.Idle => "idle",
         CardStatus.Private => "private",
         CardStatus.Paused => "paused",
         _ => "active",
     };
+
+    /// <summary>The words on a card.</summary>
+    public static string Label(this CardStatus status) => status == CardStatus.Meeting ? "in a meeting" : status.Name();
 }
 
 /// <summary>What the board knows about one agent right now.</summary>
@@ -42,8 +48,11 @@ public sealed record AgentLiveView(
         SpanState.Idle => CardStatus.Idle,
         SpanState.Private => CardStatus.Private,
         SpanState.Paused => CardStatus.Paused,
-        _ => CardStatus.Active,
+        _ => InMeeting ? CardStatus.Meeting : CardStatus.Active,
     };
+
+    /// <summary>Whether the current span's app, site or title is a meeting's (set by LiveState from <see cref="MeetingRules"/>).</summary>
+    public bool InMeeting { get; init; }
 
     /// <summary>
     /// Whether a board card for <paramref name="other"/> would look the same. A checkpoint only
@@ -54,6 +63,7 @@ public sealed record AgentLiveView(
         && Int128.Abs((Int128)ClockOffsetMs - other.ClockOffsetMs) < 1000
         && Current?.SpanId == other.Current?.SpanId && Current?.State == other.Current?.State
         && Current?.App == other.Current?.App && Current?.Title == other.Current?.Title && Current?.StartMs == other.Current?.StartMs
+        && InMeeting == other.InMeeting
         && (Connected || LastContact == other.LastContact);
 
     /// <summary>Since when the card's content has held: the current span's start, or the last contact when offline.</summary>

@@ -4,24 +4,36 @@ using Presently.Storage;
 namespace Presently.Server.Live;
 
 /// <summary>
-/// Per agent: connected or not, current span, last contact. Every change is announced to
-/// <see cref="Changed"/> under the same lock that guards the state, so a subscriber that takes a
-/// snapshot with <see cref="Snapshot"/> sees each later change exactly once and in order.
+/// Per agent: connected or not, current span, last contact; per person: their agents and team.
+/// Every change is announced to <see cref="PersonChanged"/> under the same lock that guards the
+/// state, so a subscriber that takes a snapshot with <see cref="People"/> sees each later change
+/// exactly once and in order.
 /// </summary>
 public sealed class LiveState
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, AgentLiveView> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _agentsOfPerson = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Guid> _sessions = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, Team> _teamOf = new Dictionary<string, Team>();
+    private IReadOnlyList<Team> _teams = [];
     private readonly TimeProvider _time;
+    private readonly MeetingRules _meetings;
 
-    public LiveState(TimeProvider time) => _time = time;
+    public LiveState(TimeProvider time, MeetingRules meetings)
+    {
+        _time = time;
+        _meetings = meetings;
+    }
 
-    /// <summary>Raised under the lock with the previous view (null when the agent is new to the board) and the new one.</summary>
-    public event Action<AgentLiveView?, AgentLiveView>? Changed;
+    /// <summary>
+    /// Raised under the lock when a person's card would change: before (null when new to the board)
+    /// and after (null when they left it: their last agent removed or given to someone else).
+    /// </summary>
+    public event Action<PersonLiveView?, PersonLiveView?>? PersonChanged;
 
-    /// <summary>Raised under the lock when an agent leaves the board (removed by an admin).</summary>
-    public event Action<string>? Removed;
+    /// <summary>Raised under the lock when teams or who is in them changed: the board is laid out again.</summary>
+    public event Action? Regrouped;
 
     public void Load(IEnumerable<AgentSummary> stored)
     {
@@ -44,8 +56,8 @@ public sealed class LiveState
         lock (_lock)
         {
             _sessions[agentId] = session;
-            var current = _agents.TryGetValue(agentId, out var old) ? old.Current : null;
-            Set(new AgentLiveView(agentId, person, host, os, true, current, _time.GetUtcNow(), clockOffsetMs));
+            var old = _agents.GetValueOrDefault(agentId);
+            Set(new AgentLiveView(agentId, person, host, os, true, old?.Current, _time.GetUtcNow(), clockOffsetMs, old?.Name));
         }
     }
 
@@ -88,17 +100,43 @@ public sealed class LiveState
         lock (_lock)
         {
             _sessions.Remove(agentId);
-            if (_agents.Remove(agentId)) Removed?.Invoke(agentId);
+            if (!_agents.TryGetValue(agentId, out var view)) return;
+            var before = PersonView(view.Person);
+            _agents.Remove(agentId);
+            Unindex(view);
+            PersonChanged?.Invoke(before, PersonView(view.Person));
         }
     }
 
-    /// <summary>Runs <paramref name="action"/> with a consistent copy of every agent, holding off changes meanwhile.</summary>
-    public void Snapshot(Action<IReadOnlyList<AgentLiveView>> action)
+    /// <summary>Who is in which team (loaded at start and after every change an admin makes).</summary>
+    public void SetTeams(IReadOnlyList<Team> teams, IReadOnlyDictionary<string, Team> teamOf)
     {
         lock (_lock)
         {
-            action(_agents.Values.OrderBy(a => a.Person, StringComparer.Ordinal).ThenBy(a => a.Host, StringComparer.Ordinal).ToList());
+            _teams = [.. teams.OrderBy(t => t.Name, StringComparer.Ordinal)];
+            _teamOf = teamOf;
+            Regrouped?.Invoke();
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with a consistent copy of the board, holding off changes
+    /// meanwhile: every team, and every person (by team name, people without a team last, then by name).
+    /// </summary>
+    public void People(Action<IReadOnlyList<Team>, IReadOnlyList<PersonLiveView>> action)
+    {
+        lock (_lock)
+        {
+            var people = _agentsOfPerson.Keys.Select(p => PersonView(p)!)
+                .OrderBy(p => p.Team is null).ThenBy(p => p.Team?.Name, StringComparer.Ordinal).ThenBy(p => p.Person, StringComparer.Ordinal)
+                .ToList();
+            action(_teams, people);
+        }
+    }
+
+    public PersonLiveView? Person(string person)
+    {
+        lock (_lock) return PersonView(person);
     }
 
     public AgentLiveView? Get(string agentId)
@@ -109,8 +147,35 @@ public sealed class LiveState
     private void Set(AgentLiveView view)
     {
         var isNew = !_agents.TryGetValue(view.AgentId, out var old);
+        view = view with { InMeeting = _meetings.Matches(view.Current) };
         view = view with { StatusSince = !isNew && old!.Status == view.Status ? old.StatusSince : view.Since };
+        if (!isNew && old!.ShowsSameAs(view))
+        {
+            _agents[view.AgentId] = view;
+            return;
+        }
+        var before = PersonView(view.Person);
+        var formerOwner = old is not null && old.Person != view.Person ? PersonView(old.Person) : null;
+        if (old is not null) Unindex(old);
         _agents[view.AgentId] = view;
-        if (isNew || !old!.ShowsSameAs(view)) Changed?.Invoke(old, view);
+        Index(view);
+        if (formerOwner is not null) PersonChanged?.Invoke(formerOwner, PersonView(formerOwner.Person));
+        PersonChanged?.Invoke(before, PersonView(view.Person));
+    }
+
+    private PersonLiveView? PersonView(string person) =>
+        _agentsOfPerson.TryGetValue(person, out var ids)
+            ? PersonLiveView.Of(person, _teamOf.GetValueOrDefault(person), ids.Select(id => _agents[id]))
+            : null;
+
+    private void Index(AgentLiveView view)
+    {
+        if (!_agentsOfPerson.TryGetValue(view.Person, out var ids)) _agentsOfPerson[view.Person] = ids = new(StringComparer.Ordinal);
+        ids.Add(view.AgentId);
+    }
+
+    private void Unindex(AgentLiveView view)
+    {
+        if (_agentsOfPerson.TryGetValue(view.Person, out var ids) && ids.Remove(view.AgentId) && ids.Count == 0) _agentsOfPerson.Remove(view.Person);
     }
 }

@@ -114,6 +114,13 @@ public sealed class ServerOptions
     /// <summary>Origins (scheme://host:port) browsers may open the board WebSocket from, besides the server's own.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// When a card says "in a meeting": a rule matches when each of its given patterns (regular
+    /// expressions, case-insensitive) finds a match in the span's app, site or title. Empty means the
+    /// default rules (<see cref="Live.MeetingRules.Defaults"/>); any rule given replaces them all.
+    /// </summary>
+    public List<MeetingRuleOptions> MeetingRules { get; set; } = [];
+
     /// <summary>Optional OpenID Connect sign-in; off unless <see cref="OidcOptions.Authority"/> is set. See docs/deploy.md.</summary>
     public OidcOptions Oidc { get; set; } = new();
 
@@ -148,6 +155,14 @@ public sealed class ServerOptions
             : xdg;
         return Path.Combine(root, "presently");
     }
+}
+
+/// <summary>One "in a meeting" rule: patterns for the app, the site (browser tab's host) and the window title; null means any.</summary>
+public sealed class MeetingRuleOptions
+{
+    [MaxLength(256)] public string? App { get; set; }
+    [MaxLength(256)] public string? Site { get; set; }
+    [MaxLength(256)] public string? Title { get; set; }
 }
 
 /// <summary>

@@ -59,6 +59,7 @@ public static class StorageSetup
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
+        services.AddSingleton<ITeamStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         return services;
     }
 
@@ -78,6 +79,7 @@ public static class StorageSetup
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAccounts>());
+        services.AddSingleton<ITeamStore>(sp => sp.GetRequiredService<PostgresAccounts>());
         return services;
     }
 }

@@ -7,7 +7,7 @@ namespace Presently.Storage.Postgres;
 /// People, enrollment, agent credentials and the audit log in PostgreSQL, behaving as
 /// <see cref="Sqlite.SqliteAccounts"/> does. These writes are rare; each borrows a pooled connection.
 /// </summary>
-public sealed class PostgresAccounts(NpgsqlDataSource dataSource, TimeProvider time) : IAccountStore, IAgentRegistry, IAuditLog
+public sealed partial class PostgresAccounts(NpgsqlDataSource dataSource, TimeProvider time) : IAccountStore, IAgentRegistry, IAuditLog, ITeamStore
 {
     // ---- people ----
 

@@ -136,5 +136,16 @@ internal static class PostgresSchema
         CREATE TABLE context_days (ckey text NOT NULL, day bigint NOT NULL, agent_key bigint NOT NULL, app text NOT NULL, value text NOT NULL,
             ms bigint NOT NULL, PRIMARY KEY (ckey, day, agent_key, app, value));
         """,
+        // Teams: the board groups people by them. A person is in one team at most.
+        """
+        CREATE TABLE teams (
+            id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name text COLLATE "C" NOT NULL UNIQUE
+        );
+        CREATE TABLE team_members (
+            person_id bigint PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
+            team_id   bigint NOT NULL REFERENCES teams(id) ON DELETE CASCADE
+        );
+        """,
     ];
 }

@@ -7,7 +7,7 @@ namespace Presently.Storage.Sqlite;
 /// People, enrollment, agent credentials and the audit log in the same SQLite file as the spans.
 /// These writes are rare; each opens its own connection and SQLite serialises them with the ingest writer.
 /// </summary>
-public sealed class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog
+public sealed partial class SqliteAccounts : IAccountStore, IAgentRegistry, IAuditLog, ITeamStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;

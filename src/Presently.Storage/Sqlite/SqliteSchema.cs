@@ -127,5 +127,16 @@ internal static class SqliteSchema
         // Reports follow the period: spans are stored in parts of at most an hour (so a period's rows
         // are found between two bounds) and rolled up per hour and day.
         new(SqliteSpanParts.Table + SqliteRollups.Tables, SqliteSpanParts.MigrateAsync),
+        // Teams: the board groups people by them. A person is in one team at most.
+        """
+        CREATE TABLE teams (
+            id   INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE team_members (
+            person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
+            team_id   INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE
+        );
+        """,
     ];
 }

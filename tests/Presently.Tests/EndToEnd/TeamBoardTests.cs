@@ -1,10 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Presently.Protocol;
+using Presently.Server.Admin;
+using Presently.Storage;
 using Presently.Tests.Fixtures;
+using static Presently.Server.Board.BoardIds;
 
 namespace Presently.Tests.EndToEnd;
 
-/// <summary>A board with several people in every state, in headless Chromium; saves board-team.png and report.png.</summary>
+/// <summary>A board with several people in teams and in every state, in headless Chromium; saves board-team.png, board-search.png and report.png.</summary>
 [Collection(TimingSensitive.Name)]
 public sealed class TeamBoardTests
 {
@@ -46,6 +50,20 @@ public sealed class TeamBoardTests
         await AgentAsync("erin-laptop", 0,
             new SpanRecord(1, 1, Ms(TimeSpan.FromMinutes(30)), Ms(TimeSpan.Zero), SpanState.Private, null, null, null));
         await agents[2].DisposeAsync(); // carol goes offline
+        // Ann's second computer, idle since she turned to the laptop: still one card, the laptop in front.
+        await AgentAsync("ann-desktop", 0,
+            new SpanRecord(1, 1, Ms(TimeSpan.FromHours(5)), Ms(TimeSpan.FromHours(4)), SpanState.Active, "Code", "board.js — presently", null),
+            new SpanRecord(2, 2, Ms(TimeSpan.FromHours(4)), Ms(TimeSpan.Zero), SpanState.Idle, null, null, null));
+        await AgentAsync("frank-laptop", 0,
+            new SpanRecord(1, 1, Ms(TimeSpan.FromMinutes(25)), Ms(TimeSpan.Zero), SpanState.Active, "zoom", "Zoom Meeting", null));
+
+        var teams = server.Services.GetRequiredService<Teams>();
+        var accounts = server.Services.GetRequiredService<IAccountStore>();
+        Assert.Null(await teams.CreateAsync("admin", "Platform"));
+        Assert.Null(await teams.CreateAsync("admin", "Design"));
+        var byName = (await server.Services.GetRequiredService<ITeamStore>().ListTeamsAsync()).ToDictionary(t => t.Name, t => t.Id);
+        foreach (var (person, team) in new[] { ("Ann", "Platform"), ("Dave", "Platform"), ("Frank", "Platform"), ("Carol", "Design"), ("Erin", "Design") })
+            Assert.True(await teams.SetTeamAsync("admin", (await accounts.FindPersonAsync(person))!.Id, byName[team]));
 
         var (page, dialogs) = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.BaseUri, "/login").ToString());
@@ -54,13 +72,32 @@ public sealed class TeamBoardTests
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync(server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
 
-        await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(5);
-        await Assertions.Expect(page.Locator("#agent-" + ids["carol-mac"])).ToHaveClassAsync("card offline");
-        await Assertions.Expect(page.Locator("#agent-" + ids["bob-desktop"])).ToHaveClassAsync("card idle");
-        await Assertions.Expect(page.Locator("#agent-" + ids["erin-laptop"] + " .app")).ToHaveTextAsync("Private");
-        await Assertions.Expect(page.Locator("#agent-" + ids["dave-thinkpad"] + " .skew")).ToContainTextAsync("behind");
-        await Assertions.Expect(page.Locator("#agent-" + ids["ann-laptop"] + " .since")).ToHaveTextAsync("for 40 m");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("board-team.png") });
+        // One card per person, in their team's section (Bob has none), in name order.
+        await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("section.team[data-team=Platform] .card .person")).ToHaveTextAsync(["Ann", "Dave", "Frank"]);
+        await Assertions.Expect(page.Locator("section.team[data-team=Design] .card .person")).ToHaveTextAsync(["Carol", "Erin"]);
+        await Assertions.Expect(page.Locator("section.team[data-team=''] .card .person")).ToHaveTextAsync(["Bob"]);
+        await Assertions.Expect(page.Locator("#" + Person("Carol"))).ToHaveClassAsync("card offline");
+        await Assertions.Expect(page.Locator("#" + Person("Bob"))).ToHaveClassAsync("card idle");
+        await Assertions.Expect(page.Locator("#" + Person("Frank"))).ToHaveClassAsync("card meeting");
+        await Assertions.Expect(page.Locator("#" + Person("Frank") + " > footer .status")).ToHaveTextAsync("in a meeting");
+        await Assertions.Expect(page.Locator("#" + Person("Erin") + " .app")).ToHaveTextAsync("Private");
+        await Assertions.Expect(page.Locator("#" + Person("Dave") + " .skew")).ToContainTextAsync("behind");
+        await Assertions.Expect(page.Locator("#" + Person("Ann"))).ToHaveAttributeAsync("data-agent", ids["ann-laptop"]);
+        await Assertions.Expect(page.Locator("#" + Person("Ann") + " > .doing .app")).ToHaveTextAsync("Code");
+        await Assertions.Expect(page.Locator("#" + Person("Ann") + " .devices .device")).ToHaveTextAsync(["ann-desktop idle"]);
+        await Assertions.Expect(page.Locator("#" + Person("Ann") + " > footer .since")).ToHaveTextAsync("for 40 m");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("board-team.png"), FullPage = true });
+
+        // Search narrows the board to the cards that mention every word; a team with none left is hidden.
+        await page.FillAsync("#board-search", "figma");
+        await Assertions.Expect(page.Locator(".card:visible .person")).ToHaveTextAsync(["Carol"]);
+        await Assertions.Expect(page.Locator("section.team[data-team=Platform]")).ToBeHiddenAsync();
+        await page.FillAsync("#board-search", "platform code");
+        await Assertions.Expect(page.Locator(".card:visible .person")).ToHaveTextAsync(["Ann"]);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("board-search.png") });
+        await page.FillAsync("#board-search", "");
+        await Assertions.Expect(page.Locator(".card:visible")).ToHaveCountAsync(6);
 
         // The last 7 days always hold these spans, whatever the hour CI runs at.
         await page.GotoAsync(new Uri(server.BaseUri, "/reports?range=7d&tz=UTC").ToString());

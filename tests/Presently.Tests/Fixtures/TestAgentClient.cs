@@ -37,6 +37,16 @@ public sealed class TestAgentClient : IAsyncDisposable
         return (client, welcome);
     }
 
+    /// <summary>Enrolls an agent of <paramref name="person"/> on <paramref name="server"/> and completes Hello/Welcome with its own credential.</summary>
+    public static async Task<TestAgentClient> JoinAsAsync(ServerHost server, string person, string host = "laptop")
+    {
+        var (agentId, token) = await server.EnrollAsync(person, host);
+        var client = await ConnectAsync(server.AgentUri, token);
+        await client.SendAsync(NewHello(agentId) with { Host = host });
+        Assert.IsType<Welcome>(await client.ReceiveAsync());
+        return client;
+    }
+
     public static Hello NewHello(string agentId) =>
         new(ProtocolConstants.Version, agentId, "0.0.0-test", "test-host", "Linux test", ["x11"], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 

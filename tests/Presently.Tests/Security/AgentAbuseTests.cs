@@ -88,7 +88,7 @@ public sealed class AgentAbuseTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, (await second.Http.GetAsync("/")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await second.Http.GetAsync("/admin/agents")).StatusCode);
             using var board = await second.Admin.OpenBoardAsync();
-            Assert.Contains("agent-agent-extreme", await BoardText.ReceiveAsync(board));
+            Assert.Contains("data-agent=\"agent-extreme\"", await BoardText.ReceiveAsync(board));
             Assert.Equal(HttpStatusCode.OK, (await second.Http.GetAsync("/api/v1/report?from=2026-01-01&to=2026-12-31")).StatusCode);
         }
         finally

@@ -7,7 +7,7 @@ namespace Presently.Tests.Storage.Contract;
 /// What every account store does, run against each implementation: people and their sessions,
 /// settings, enrollment codes, agents and the audit log. A subclass gives an empty, migrated store.
 /// </summary>
-public abstract class AccountStoreContract : IAsyncLifetime
+public abstract partial class AccountStoreContract : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 11, 29, 9, 0, 0, TimeSpan.Zero);
 
@@ -18,6 +18,9 @@ public abstract class AccountStoreContract : IAsyncLifetime
     protected FakeTimeProvider Time { get; } = new(T0);
 
     protected IAuditLog AuditLog => _audit;
+
+    /// <summary>Every account store keeps teams too.</summary>
+    private ITeamStore Teams => (ITeamStore)_accounts;
 
     /// <summary>The store under test on an empty database with the whole schema.</summary>
     protected abstract Task<(IAccountStore Accounts, IAgentRegistry Agents, IAuditLog Audit)> CreateStoreAsync(TimeProvider time);
