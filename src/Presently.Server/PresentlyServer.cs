@@ -51,6 +51,7 @@ public static class PresentlyServer
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddSingleton(sp => new Downloads.AgentBuilds(sp.GetRequiredService<IOptions<ServerOptions>>().Value.AgentBuildsPath));
+        builder.Services.AddSingleton(sp => PublicCertificate.Resolve(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddProblemDetails();
         // Sign-in cookies and antiforgery tokens stay valid across restarts: keys live with the data.
         builder.Services.AddDataProtection().SetApplicationName("presently").PersistKeysToFileSystem(KeysDirectory(builder.Configuration));
@@ -58,6 +59,8 @@ public static class PresentlyServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Read once, now: a missing or wrong certificate file stops the start with one line, not the first install.
+        _ = app.Services.GetRequiredService<PublicCertificate>();
         app.UsePresentlyHeaders();
         app.UseStaticFiles();
         app.UsePresentlyAuth();

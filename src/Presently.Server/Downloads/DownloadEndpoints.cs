@@ -35,9 +35,11 @@ public static class DownloadEndpoints
                 entityTag: new EntityTagHeaderValue($"\"{build.Sha256}\""));
         }).AllowAnonymous();
 
-        app.MapGet("/install.sh", (HttpContext ctx, IOptions<ServerOptions> options) => Script(ctx, options.Value, InstallScripts.Shell, "text/x-shellscript; charset=utf-8"))
+        app.MapGet("/install.sh", (HttpContext ctx, IOptions<ServerOptions> options, PublicCertificate certificate) =>
+                Script(ctx, options.Value, certificate, InstallScripts.Shell, "text/x-shellscript; charset=utf-8"))
             .AllowAnonymous();
-        app.MapGet("/install.ps1", (HttpContext ctx, IOptions<ServerOptions> options) => Script(ctx, options.Value, InstallScripts.PowerShell, "text/plain; charset=utf-8"))
+        app.MapGet("/install.ps1", (HttpContext ctx, IOptions<ServerOptions> options, PublicCertificate certificate) =>
+                Script(ctx, options.Value, certificate, InstallScripts.PowerShell, "text/plain; charset=utf-8"))
             .AllowAnonymous();
         return app;
     }
@@ -48,10 +50,10 @@ public static class DownloadEndpoints
             ? configured.TrimEnd('/')
             : $"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.PathBase}".TrimEnd('/');
 
-    private static IResult Script(HttpContext ctx, ServerOptions options, string script, string contentType)
+    private static IResult Script(HttpContext ctx, ServerOptions options, PublicCertificate certificate, string script, string contentType)
     {
         var server = PublicUrl(ctx, options);
-        return InstallScripts.Render(script, server, options.PublicCertificateSha256) is { } text
+        return InstallScripts.Render(script, server, certificate.Sha256, certificate.PublicKeyPin) is { } text
             ? Results.Text(text, contentType)
             : Results.Text("This server's address cannot be put into an install script; set Presently:PublicUrl.", "text/plain; charset=utf-8", null, StatusCodes.Status400BadRequest);
     }

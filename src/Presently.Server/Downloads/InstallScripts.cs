@@ -5,8 +5,9 @@ namespace Presently.Server.Downloads;
 
 /// <summary>
 /// install.sh and install.ps1 (embedded next to this file) rendered for this server: its public
-/// address and, when set, the certificate fingerprint to pin. Both are checked to hold only
-/// characters that are inert inside the scripts' single quotes, since they end up in code.
+/// address and, when pinned, the certificate's fingerprint and its public key's SHA-256. Each is
+/// checked to hold only characters that are inert inside the scripts' single quotes, since they end
+/// up in code.
 /// </summary>
 public static partial class InstallScripts
 {
@@ -16,20 +17,27 @@ public static partial class InstallScripts
     private static readonly Lazy<string> ShellTemplate = new(() => Load(Shell));
     private static readonly Lazy<string> PowerShellTemplate = new(() => Load(PowerShell));
 
-    /// <summary>The script, or null when the address or fingerprint is not safe to put in it.</summary>
-    public static string? Render(string script, string server, string? fingerprint)
+    /// <summary>The script, or null when the address, fingerprint or key pin is not safe to put in it.</summary>
+    public static string? Render(string script, string server, string? fingerprint, string? publicKeyPin)
     {
-        if (!IsSafeServer(server) || (fingerprint is not null && !IsFingerprint(fingerprint))) return null;
+        if (!IsSafeServer(server) || (fingerprint is not null && !IsFingerprint(fingerprint)) || (publicKeyPin is not null && !IsPublicKeyPin(publicKeyPin)))
+            return null;
         var template = script == Shell ? ShellTemplate.Value : PowerShellTemplate.Value;
-        return template.Replace("@SERVER@", server, StringComparison.Ordinal).Replace("@FINGERPRINT@", fingerprint ?? "", StringComparison.Ordinal);
+        return template.Replace("@SERVER@", server, StringComparison.Ordinal)
+            .Replace("@FINGERPRINT@", fingerprint ?? "", StringComparison.Ordinal)
+            .Replace("@PUBKEYPIN@", publicKeyPin ?? "", StringComparison.Ordinal);
     }
 
-    /// <summary>The line an admin pastes on a Linux or macOS computer.</summary>
-    public static string ShellLine(string server, string code, string? fingerprint) =>
-        fingerprint is null
+    /// <summary>
+    /// The line an admin pastes on a Linux or macOS computer. Pinned, curl skips the system's check,
+    /// which cannot vouch for a self-signed certificate, and accepts only the server with that public
+    /// key; the script is fetched whole before sh runs it, so a refused or cut-off download runs
+    /// nothing and the line exits non-zero (a pipe into sh would run whatever arrived, and exit 0).
+    /// </summary>
+    public static string ShellLine(string server, string code, string? publicKeyPin) =>
+        publicKeyPin is null
             ? $"curl -fsSL {server}/install.sh | sh -s -- --code {code}"
-            // Pinned: the system cannot check the certificate, so curl does not; the script checks every download's SHA-256.
-            : $"curl -fsSLk {server}/install.sh | sh -s -- --code {code}   # certificate SHA-256 {fingerprint}";
+            : $"script=$(curl -fsSLk --pinnedpubkey 'sha256//{publicKeyPin}' {server}/install.sh) && sh -c \"$script\" presently-install --code {code}";
 
     /// <summary>The line an admin pastes in PowerShell on Windows.</summary>
     public static string PowerShellLine(string server, string code, string? fingerprint)
@@ -44,6 +52,9 @@ public static partial class InstallScripts
         server.Length <= 300 && SafeServer().IsMatch(server) && Uri.TryCreate(server, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     public static bool IsFingerprint(string value) => Fingerprint().IsMatch(value);
+
+    /// <summary>Base64 of 32 bytes: letters, digits, + and /, one = at the end.</summary>
+    public static bool IsPublicKeyPin(string value) => PublicKeyPin().IsMatch(value);
 
     private static string Load(string name)
     {
@@ -60,4 +71,7 @@ public static partial class InstallScripts
 
     [GeneratedRegex(@"^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$")]
     private static partial Regex Fingerprint();
+
+    [GeneratedRegex(@"^[A-Za-z0-9+/]{43}=$")]
+    private static partial Regex PublicKeyPin();
 }

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Presently agent installer for Linux and macOS, rendered by the Presently server at @SERVER@.
-#   curl -fsSL @SERVER@/install.sh | sh -s -- --code ABCD-EFGH-JKMN
+#   curl -fsSL @SERVER@/install.sh | sh -s -- --code ABCD-EFGH-JKMN   (the Enrollment page gives the line)
 # Downloads this computer's agent build, checks its SHA-256 (and installs nothing if it does not
 # match), installs it for this user only, enrolls it with the code and starts it at every login.
 set -eu
 
 SERVER='@SERVER@'
+# The server's self-signed certificate, when it has one: its SHA-256 (for the agent's settings) and
+# the base64 SHA-256 of its public key (what curl and wget pin).
 FINGERPRINT='@FINGERPRINT@'
+PUBKEYPIN='@PUBKEYPIN@'
 
 say() { printf 'presently-install: %s\n' "$*"; }
 die() { printf 'presently-install: %s\n' "$*" >&2; exit 1; }
@@ -45,13 +48,32 @@ case $rid in
     logdir="$HOME/Library/Logs/Presently" ;;
 esac
 
-# With a pinned (self-signed) certificate the system cannot check the server, so the downloads do
-# not ask it to; the SHA-256 check below is what keeps a wrong binary out, and the agent itself
-# checks the server's certificate against the fingerprint from then on.
+# Pinned (a self-signed certificate): the system cannot vouch for the server, so the downloads skip
+# its check (-k) and instead accept only the server whose public key has the pinned SHA-256; another
+# key ends the connection before anything is sent. The agent pins the certificate from then on.
+# Never -k without the pin: with only a fingerprint the downloads are checked by the system.
+if [ -n "$PUBKEYPIN" ]; then
+  # A pin means nothing over plain http: curl and wget would ignore it.
+  case $SERVER in
+    https://*) ;;
+    *) die "the server's certificate is pinned but $SERVER is not https://; nothing was downloaded" ;;
+  esac
+fi
 if command -v curl >/dev/null 2>&1; then
-  fetch() { if [ -n "$FINGERPRINT" ]; then curl -fsSLk -o "$2" "$1"; else curl -fsSL -o "$2" "$1"; fi; }
+  # A curl that cannot pin (too old, or its TLS library cannot) stops with an error rather than ignore --pinnedpubkey.
+  if [ -n "$PUBKEYPIN" ]; then
+    fetch() { curl -fsSLk --pinnedpubkey "sha256//$PUBKEYPIN" -o "$2" "$1"; }
+  else
+    fetch() { curl -fsSL -o "$2" "$1"; }
+  fi
 elif command -v wget >/dev/null 2>&1; then
-  fetch() { if [ -n "$FINGERPRINT" ]; then wget -q --no-check-certificate -O "$2" "$1"; else wget -q -O "$2" "$1"; fi; }
+  if [ -n "$PUBKEYPIN" ]; then
+    # A GNU wget that can pin lists --pinnedpubkey in --help; BusyBox wget and older GNU wget cannot pin.
+    wget --help 2>&1 | grep -q -- '--pinnedpubkey' || die "this wget cannot pin the server's public key (no --pinnedpubkey); install curl or a newer GNU wget; nothing was downloaded"
+    fetch() { wget -q --no-check-certificate --pinnedpubkey="sha256//$PUBKEYPIN" -O "$2" "$1"; }
+  else
+    fetch() { wget -q -O "$2" "$1"; }
+  fi
 else
   die "needs curl or wget to download the agent"
 fi

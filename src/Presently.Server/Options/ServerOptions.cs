@@ -135,7 +135,19 @@ public sealed class ServerOptions
     [RegularExpression(@"^https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?$", ErrorMessage = "PublicUrl must be an http(s):// address with no query")]
     public string? PublicUrl { get; set; }
 
-    /// <summary>SHA-256 fingerprint of the server's self-signed certificate; install lines then carry it and agents pin it.</summary>
+    /// <summary>
+    /// The self-signed certificate computers see (PEM or DER, no key): install lines pin its public
+    /// key for the downloads and its fingerprint for the agent. Unset: Kestrel's own self-signed
+    /// certificate, if it has one. See <see cref="PublicCertificate"/> and docs/deploy.md.
+    /// </summary>
+    [MaxLength(4096)]
+    public string? PublicCertificatePath { get; set; }
+
+    /// <summary>
+    /// The certificate's SHA-256 fingerprint alone, from before <see cref="PublicCertificatePath"/>:
+    /// the agent and the PowerShell line pin it, but curl can pin only a public key, so without the
+    /// certificate file the shell line is not offered.
+    /// </summary>
     [RegularExpression("^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$", ErrorMessage = "PublicCertificateSha256 must be 32 hex bytes, colons allowed")]
     public string? PublicCertificateSha256 { get; set; }
 

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using Presently.Server.Downloads;
+using Presently.Server.Options;
 using Presently.Storage;
 using Presently.Tests.Fixtures;
 
@@ -150,8 +154,55 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
         Assert.DoesNotContain("ann <b>", html);
     }
 
+    [Theory]
+    [InlineData("pem")]
+    [InlineData("der")]
+    public async Task A_certificate_file_pins_the_shell_line_and_every_download_in_the_script(string format)
+    {
+        using var dir = new TempDirectory();
+        var cert = await SelfSignedCertificate.WriteAsync(dir.Path);
+        await using var pinned = await ServerHost.StartAsync(null, null, "--Presently:AgentBuildsDirectory", _builds.Path,
+            "--Presently:PublicCertificatePath", format == "pem" ? cert.CertPath : cert.DerPath, "--Presently:PublicUrl", "https://presently.example.com");
+
+        using var anonymous = WebSession.Anonymous(pinned.BaseUri);
+        var script = await anonymous.Http.GetStringAsync("/install.sh");
+        Assert.Contains($"FINGERPRINT='{cert.Sha256}'", script);
+        Assert.Contains($"PUBKEYPIN='{cert.PublicKeyPin}'", script);
+        Assert.DoesNotContain("@PUBKEYPIN@", script);
+        // Every download that skips the system's check (-k, --no-check-certificate) pins the key instead.
+        var insecure = script.Split('\n').Where(l => !l.TrimStart().StartsWith('#') && (l.Contains("curl -fsSLk", StringComparison.Ordinal) || l.Contains("--no-check-certificate", StringComparison.Ordinal))).ToList();
+        Assert.NotEmpty(insecure);
+        Assert.All(insecure, l => Assert.Contains("--pinnedpubkey", l));
+
+        var html = await NewCodePageAsync(pinned);
+        var code = Regex.Match(html, "--code ([A-Z0-9-]+)").Groups[1].Value;
+        Assert.Equal($"script=$(curl -fsSLk --pinnedpubkey 'sha256//{cert.PublicKeyPin}' https://presently.example.com/install.sh) && sh -c \"$script\" presently-install --code {code}",
+            InstallLine(html, "install-sh"));
+        Assert.Contains($"$c.GetCertHashString([Security.Cryptography.HashAlgorithmName]::SHA256) -eq '{cert.Sha256.Replace(":", "", StringComparison.Ordinal)}'", InstallLine(html, "install-ps1"));
+        Assert.Contains(cert.Sha256, html);
+    }
+
     [Fact]
-    public async Task A_pinned_certificate_goes_into_the_lines_and_the_script()
+    public async Task Kestrels_own_self_signed_certificate_is_pinned_unless_a_proxy_stands_in_front()
+    {
+        using var dir = new TempDirectory();
+        var cert = await SelfSignedCertificate.WriteAsync(dir.Path);
+        await using (var direct = await ServerHost.StartAsync(null, null, ["--Presently:AgentBuildsDirectory", _builds.Path, .. cert.KestrelArgs]))
+        {
+            using var anonymous = WebSession.Anonymous(direct.BaseUri);
+            Assert.Contains($"PUBKEYPIN='{cert.PublicKeyPin}'", await anonymous.Http.GetStringAsync("/install.sh"));
+            Assert.Contains($"--pinnedpubkey 'sha256//{cert.PublicKeyPin}' {direct.BaseUri.ToString().TrimEnd('/')}/install.sh", InstallLine(await NewCodePageAsync(direct), "install-sh"));
+        }
+
+        // Behind a proxy, computers see the proxy's certificate, not Kestrel's: nothing is pinned unless PublicCertificatePath says what.
+        await using var proxied = await ServerHost.StartAsync(null, null, ["--Presently:AgentBuildsDirectory", _builds.Path, "--Presently:KnownProxies:0", "127.0.0.1", .. cert.KestrelArgs]);
+        using var viaProxy = WebSession.Anonymous(proxied.BaseUri);
+        Assert.Contains("PUBKEYPIN=''", await viaProxy.Http.GetStringAsync("/install.sh"));
+        Assert.StartsWith("curl -fsSL https://", InstallLine(await NewCodePageAsync(proxied), "install-sh"));
+    }
+
+    [Fact]
+    public async Task A_fingerprint_alone_pins_PowerShell_and_the_agent_but_offers_no_shell_line()
     {
         const string fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
         await using var pinned = await ServerHost.StartAsync(null, null, "--Presently:AgentBuildsDirectory", _builds.Path,
@@ -159,9 +210,106 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
         using var anonymous = WebSession.Anonymous(pinned.BaseUri);
         var script = await anonymous.Http.GetStringAsync("/install.sh");
         Assert.Contains($"FINGERPRINT='{fingerprint}'", script);
+        // No key to pin, so the script's downloads are checked by the system (no -k).
+        Assert.Contains("PUBKEYPIN=''", script);
         Assert.Contains("SERVER='https://presently.example.com'", script);
-        var html = await (await pinned.Admin.PostFormAsync("/admin/codes", "/admin/codes", new() { ["person"] = "ann", ["hours"] = "1" })).Content.ReadAsStringAsync();
-        Assert.Contains("curl -fsSLk https://presently.example.com/install.sh", html);
-        Assert.Contains(fingerprint, html);
+
+        var html = await NewCodePageAsync(pinned);
+        Assert.DoesNotContain("id=\"install-sh\"", html);
+        Assert.DoesNotContain("curl -fsSL", html);
+        var why = Regex.Match(html, "<p class=\"hint\" id=\"no-install-sh\">(.*?)</p>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("curl can pin only a public key", why);
+        Assert.Contains("Presently:PublicCertificatePath", why);
+        Assert.Contains(fingerprint.Replace(":", "", StringComparison.Ordinal), InstallLine(html, "install-ps1"));
+    }
+
+    [Fact]
+    public async Task A_pin_over_plain_http_is_not_offered_and_the_script_refuses_it()
+    {
+        Requirements.Program("sh", "dash");
+        using var dir = new TempDirectory();
+        var cert = await SelfSignedCertificate.WriteAsync(dir.Path);
+        await using var pinned = await ServerHost.StartAsync(null, null, "--Presently:AgentBuildsDirectory", _builds.Path,
+            "--Presently:PublicCertificatePath", cert.CertPath);
+        Assert.Equal("http", pinned.BaseUri.Scheme);
+
+        Assert.Contains("can be pinned only over https", await NewCodePageAsync(pinned));
+        using var anonymous = WebSession.Anonymous(pinned.BaseUri);
+        await File.WriteAllTextAsync(dir.File("install.sh"), await anonymous.Http.GetStringAsync("/install.sh"));
+        using var run = new ChildProcess("sh", [dir.File("install.sh"), "--code", "ABCD-EFGH-JKMN"], new Dictionary<string, string?> { ["HOME"] = dir.Path });
+        await run.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.NotEqual(0, run.Process.ExitCode);
+        Assert.Contains("is not https://; nothing was downloaded", run.Output);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, ".local")));
+    }
+
+    public enum BadCertificate { Missing, NotACertificate, AKeyOnly, TooLarge, Pfx, OtherFingerprint }
+
+    [Theory]
+    [InlineData(BadCertificate.Missing, "no such file")]
+    [InlineData(BadCertificate.NotACertificate, "holds no certificate (a PEM or DER X.509 certificate is needed)")]
+    [InlineData(BadCertificate.AKeyOnly, "holds no certificate")]
+    [InlineData(BadCertificate.TooLarge, "is larger than 64 KiB, so it is not a certificate")]
+    [InlineData(BadCertificate.Pfx, "is a PFX; give the certificate alone")]
+    [InlineData(BadCertificate.OtherFingerprint, "is not the fingerprint of PublicCertificatePath")]
+    public async Task A_bad_certificate_file_stops_the_start_with_one_line(BadCertificate bad, string expected)
+    {
+        using var dir = new TempDirectory();
+        var cert = await SelfSignedCertificate.WriteAsync(dir.Path);
+        var path = dir.File("public.pem");
+        string[] extra = [];
+        switch (bad)
+        {
+            case BadCertificate.Missing:
+                path = dir.File("no-such.pem");
+                break;
+            case BadCertificate.NotACertificate:
+                await File.WriteAllTextAsync(path, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+                break;
+            case BadCertificate.AKeyOnly:
+                path = cert.KeyPath;
+                break;
+            case BadCertificate.TooLarge:
+                await File.WriteAllTextAsync(path, await File.ReadAllTextAsync(cert.CertPath) + new string('#', PublicCertificate.MaxFileBytes));
+                break;
+            case BadCertificate.Pfx:
+                using (var withKey = X509Certificate2.CreateFromPemFile(cert.CertPath, cert.KeyPath))
+                    await File.WriteAllBytesAsync(path, withKey.Export(X509ContentType.Pfx, "secret"));
+                break;
+            case BadCertificate.OtherFingerprint:
+                path = cert.CertPath;
+                extra = ["--Presently:PublicCertificateSha256", string.Concat(Enumerable.Repeat("00", 32))];
+                break;
+        }
+
+        using var data = new TempDirectory();
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => ServerHost.StartAsync(data.Path, null, ["--Presently:PublicCertificatePath", path, .. extra]));
+        var message = Assert.Single(ex.Failures);
+        Assert.Contains(expected, message);
+        Assert.Contains(path, message);
+        Assert.DoesNotContain("\n", message);
+    }
+
+    [Fact]
+    public async Task The_server_program_says_in_one_line_which_certificate_file_is_missing()
+    {
+        using var data = new TempDirectory();
+        var missing = data.File("missing.pem");
+        using var server = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "presently-server.dll"), "--urls", "http://127.0.0.1:0",
+            "--Presently:DataDirectory", data.Path, "--Presently:PublicCertificatePath", missing]);
+        await server.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        Assert.Equal(2, server.Process.ExitCode);
+        Assert.Equal($"presently-server: invalid settings: PublicCertificatePath {missing}: no such file", server.Output.Trim());
+    }
+
+    private static async Task<string> NewCodePageAsync(ServerHost server) =>
+        await (await server.Admin.PostFormAsync("/admin/codes", "/admin/codes", new() { ["person"] = "ann", ["hours"] = "1" })).Content.ReadAsStringAsync();
+
+    /// <summary>The line in the page's &lt;pre id=…&gt;, as the admin copies it.</summary>
+    private static string InstallLine(string html, string id)
+    {
+        var match = Regex.Match(html, $"<pre class=\"install-line\" id=\"{id}\">(.*?)</pre>", RegexOptions.Singleline);
+        Assert.True(match.Success, $"no {id} line in:\n{html}");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
     }
 }
