@@ -28,20 +28,23 @@ public static class ReportEndpoints
             return TypedResults.Ok(ToJson(result));
         }).RequireAuthorization(Policies.Member);
 
-        app.MapGet("/reports", async (HttpContext ctx, string? range, string? from, string? to, string? tz, ReportRunner reports,
-            VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/reports", async (HttpContext ctx, string? range, string? from, string? to, string? tz, string? by, string? then,
+            ReportRunner reports, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
         {
             var form = ReportForm.Resolve(range, from, to, tz, time.GetUtcNow());
-            if (form.Error is not null) return Page<ReportsPage>(new { Form = form }, StatusCodes.Status400BadRequest);
-            var (query, error) = ReportQuery.Parse(form.FromParam, form.ToParam, "person,app", form.TimeZone, time.GetUtcNow());
-            if (query is null) return Page<ReportsPage>(new { Form = form with { Error = error } }, StatusCodes.Status400BadRequest);
+            var (grouping, groupingError) = ReportForm.Grouping.Parse(by, then);
+            grouping ??= ReportForm.Grouping.Default;
+            if ((form.Error ?? groupingError) is { } problem)
+                return Page<ReportsPage>(new { Form = form with { Error = problem }, Grouping = grouping }, StatusCodes.Status400BadRequest);
+            var (query, error) = ReportQuery.Parse(form.FromParam, form.ToParam, grouping.Param, form.TimeZone, time.GetUtcNow());
+            if (query is null) return Page<ReportsPage>(new { Form = form with { Error = error }, Grouping = grouping }, StatusCodes.Status400BadRequest);
             var result = await reports.RunAsync(query, visibility.ReportOnlyPerson(Viewer.Of(ctx.User), query.GroupBy), ct);
             if (result is null)
             {
                 ctx.Response.Headers.RetryAfter = ReportRunner.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage } }, StatusCodes.Status503ServiceUnavailable);
+                return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage }, Grouping = grouping }, StatusCodes.Status503ServiceUnavailable);
             }
-            return Page<ReportsPage>(new { Form = form, Result = result });
+            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result });
         }).RequireAuthorization(Policies.Member);
         return app;
     }

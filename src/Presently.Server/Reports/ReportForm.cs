@@ -1,4 +1,5 @@
 using System.Globalization;
+using Presently.Storage.Reports;
 
 namespace Presently.Server.Reports;
 
@@ -33,4 +34,32 @@ public static class ReportForm
     }
 
     private static string Short(string? s) => s is null ? "" : s[..Math.Min(s.Length, 32)];
+
+    /// <summary>How the page groups its report: by one dimension, then optionally by a second within it.</summary>
+    public sealed record Grouping(ReportDimension By, ReportDimension? Then)
+    {
+        public static readonly Grouping Default = new(ReportDimension.Person, ReportDimension.App);
+
+        /// <summary>The report API's groupBy.</summary>
+        public string Param => Then is { } then ? $"{Name(By)},{Name(then)}" : Name(By);
+
+        public static string Name(ReportDimension d) => d.ToString().ToLowerInvariant();
+
+        /// <summary>The page's two choices (names as in the API; "" or "none" for no second); null and a one-line error when they will not do.</summary>
+        public static (Grouping? Grouping, string? Error) Parse(string? by, string? then)
+        {
+            if (string.IsNullOrEmpty(by) && string.IsNullOrEmpty(then)) return (Default, null);
+            if (!TryDimension(by, out var first)) return (null, $"group by one of {ReportDimensions.Names}");
+            if (string.IsNullOrEmpty(then) || then == "none") return (new Grouping(first, null), null);
+            if (!TryDimension(then, out var second)) return (null, $"then by none or one of {ReportDimensions.Names}");
+            return second == first ? (null, "group by two different things") : (new Grouping(first, second), null);
+        }
+
+        private static bool TryDimension(string? name, out ReportDimension dimension)
+        {
+            dimension = default;
+            return name is { Length: <= 16 } && name.All(char.IsAsciiLetterLower)
+                && Enum.TryParse(name, ignoreCase: true, out dimension) && Enum.IsDefined(dimension);
+        }
+    }
 }

@@ -1,4 +1,6 @@
-// Fills in the viewer's time zone and draws the hours chart from the rows the page carries (data-rows).
+// Fills in the viewer's time zone and draws the hours chart from the rows the page carries
+// (data-rows: each row's key, one value per grouping in data-dims, and its seconds). One stacked bar
+// per value of the first grouping, split by the second; grouped by day first, the bars stand in date order.
 (function () {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   const params = new URLSearchParams(location.search);
@@ -12,27 +14,31 @@
 
   const canvas = document.getElementById("hours-chart");
   if (!canvas || typeof Chart === "undefined") return;
-  (function (report) {
-      const people = [...new Set(report.rows.map(function (r) { return r.person; }))];
-      const apps = [...new Set(report.rows.map(function (r) { return r.app; }))];
-      const datasets = apps.map(function (app) {
-        return {
-          label: app,
-          data: people.map(function (p) {
-            const row = report.rows.find(function (r) { return r.person === p && r.app === app; });
-            return row ? row.seconds / 3600 : 0;
-          }),
-        };
-      });
-      new Chart(canvas, {
-        type: "bar",
-        data: { labels: people, datasets: datasets },
-        options: {
-          indexAxis: "y",
-          animation: false,
-          scales: { x: { stacked: true, title: { display: true, text: "hours" } }, y: { stacked: true } },
-        },
-      });
-      canvas.dataset.rendered = "true";
-  })({ rows: JSON.parse(canvas.dataset.rows || "[]") });
+  const dims = (canvas.dataset.dims || "person,app").split(",");
+  const rows = JSON.parse(canvas.dataset.rows || "[]");
+  const byDay = dims[0] === "day";
+  let labels = [...new Set(rows.map(function (r) { return r.key[0]; }))];
+  if (byDay) labels.sort();
+  const stacks = dims.length > 1 ? [...new Set(rows.map(function (r) { return r.key[1]; }))] : ["hours"];
+  const datasets = stacks.map(function (stack) {
+    return {
+      label: stack,
+      data: labels.map(function (label) {
+        const row = rows.find(function (r) { return r.key[0] === label && (dims.length < 2 || r.key[1] === stack); });
+        return row ? row.seconds / 3600 : 0;
+      }),
+    };
+  });
+  const hours = { stacked: true, title: { display: true, text: "hours" } };
+  new Chart(canvas, {
+    type: "bar",
+    data: { labels: labels, datasets: datasets },
+    options: {
+      indexAxis: byDay ? "x" : "y",
+      animation: false,
+      plugins: { legend: { display: dims.length > 1 } },
+      scales: byDay ? { x: { stacked: true }, y: hours } : { x: hours, y: { stacked: true } },
+    },
+  });
+  canvas.dataset.rendered = "true";
 })();

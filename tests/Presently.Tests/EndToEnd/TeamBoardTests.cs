@@ -103,6 +103,16 @@ public sealed class TeamBoardTests
         await page.GotoAsync(new Uri(server.BaseUri, "/reports?range=7d&tz=UTC").ToString());
         await Assertions.Expect(page.Locator("#hours-chart")).ToHaveAttributeAsync("data-rendered", "true");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("report.png"), FullPage = true });
+
+        // Another grouping, picked on the page: a stacked bar per day, split by person.
+        await page.SelectOptionAsync("#by", "day");
+        await page.SelectOptionAsync("#then", "person");
+        await page.ClickAsync("form.range button[type=submit]");
+        await Assertions.Expect(page.Locator("#hours-chart")).ToHaveAttributeAsync("data-dims", "day,person");
+        await Assertions.Expect(page.Locator("#hours-chart")).ToHaveAttributeAsync("data-rendered", "true");
+        await Assertions.Expect(page.Locator("#per-day tbody tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#per-person tbody tr")).Not.ToHaveCountAsync(0);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("report-by-day.png"), FullPage = true });
         Assert.Empty(dialogs);
         await page.CloseAsync();
         foreach (var a in agents) await a.DisposeAsync();

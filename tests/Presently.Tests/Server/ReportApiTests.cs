@@ -90,6 +90,34 @@ public sealed class ReportApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_reports_page_groups_by_what_is_chosen_and_its_exports_follow()
+    {
+        var html = await _server.Http.GetStringAsync("/reports?range=custom&from=2026-11-28&to=2026-11-29&tz=Europe/Berlin&by=day&then=person");
+        Assert.Contains("<table class=\"report\" id=\"per-day\">", html);
+        Assert.Contains("<table class=\"report\" id=\"per-person\">", html);
+        Assert.Contains("<td>2026-11-28</td><td>ann</td>", html);
+        Assert.Contains("groupBy=day,person&amp;tz=Europe%2FBerlin&amp;format=csv\" id=\"csv\"", html);
+        Assert.Contains("data-dims=\"day,person\"", html);
+
+        var one = await _server.Http.GetStringAsync("/reports?range=custom&from=2026-11-28&to=2026-11-29&tz=UTC&by=app&then=none");
+        Assert.Contains("<table class=\"report\" id=\"per-app\">", one);
+        Assert.Contains("<td>vim</td><td>1:00:00</td>", one);
+        Assert.DoesNotContain("id=\"per-person\"", one);
+    }
+
+    [Theory]
+    [InlineData("by=colour")]
+    [InlineData("by=app&then=app")]
+    [InlineData("by=app&then=PERSON")]
+    [InlineData("then=app")]
+    public async Task A_grouping_the_page_does_not_know_is_400_with_one_line(string grouping)
+    {
+        var response = await _server.Http.GetAsync("/reports?range=today&tz=UTC&" + grouping);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Matches("<p class=\"error\">(group by|then by)[^<]+</p>", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_chart_reads_its_rows_from_the_page_encoded()
     {
         var t = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
@@ -97,11 +125,11 @@ public sealed class ReportApiTests : IAsyncLifetime
         await _server.Store.CommitAsync([new IngestBatch("a2", [
             new SpanRecord(1, 1, t.ToUnixTimeMilliseconds(), t.AddMinutes(30).ToUnixTimeMilliseconds(), SpanState.Active, "</script><script>alert(1)</script>", null, null)])]);
         var html = await _server.Http.GetStringAsync("/reports?range=custom&from=2026-11-28&to=2026-11-28&tz=UTC");
-        var attribute = System.Text.RegularExpressions.Regex.Match(html, "<canvas id=\"hours-chart\" data-rows=\"([^\"]*)\"");
+        var attribute = System.Text.RegularExpressions.Regex.Match(html, "<canvas id=\"hours-chart\" data-dims=\"person,app\" data-rows=\"([^\"]*)\"");
         Assert.True(attribute.Success, "the page carries the chart's rows");
         var json = System.Net.WebUtility.HtmlDecode(attribute.Groups[1].Value);
         var rows = System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateArray()
-            .ToDictionary(r => (r.GetProperty("person").GetString(), r.GetProperty("app").GetString()), r => r.GetProperty("seconds").GetDouble());
+            .ToDictionary(r => (r.GetProperty("key")[0].GetString(), r.GetProperty("key")[1].GetString()), r => r.GetProperty("seconds").GetDouble());
         Assert.Equal(1800, rows[("bob", "</script><script>alert(1)</script>")]);
         Assert.Equal(3600, rows[("ann", "vim")]);
         Assert.DoesNotContain("<script>alert", html);
