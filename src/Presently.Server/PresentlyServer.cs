@@ -11,6 +11,7 @@ using Presently.Server.Options;
 using Presently.Server.Reports;
 using Presently.Storage;
 using Presently.Server.Stores;
+using Presently.Server.Timeline;
 
 namespace Presently.Server;
 
@@ -72,6 +73,7 @@ public static class PresentlyServer
         app.MapEnrollment();
         app.MapBoard();
         app.MapReports();
+        app.MapTimeline();
         app.MapAdmin();
         app.MapDownloads();
         return app;

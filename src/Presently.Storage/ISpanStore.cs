@@ -39,6 +39,13 @@ public interface ISpanStore : IAsyncDisposable
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
 
     /// <summary>
+    /// The spans of every agent of <paramref name="person"/> that overlap [<paramref name="from"/>,
+    /// <paramref name="to"/>), in start order, each from its first to its last part in that period (a
+    /// timeline cuts them to the period anyway); at most <paramref name="maxSpans"/>.
+    /// </summary>
+    Task<IReadOnlyList<StoredSpan>> GetPersonSpansAsync(string person, DateTimeOffset from, DateTimeOffset to, int maxSpans, CancellationToken ct = default);
+
+    /// <summary>
     /// Retention: deletes every stored span row starting before <paramref name="cutoff"/> (a UTC midnight,
     /// see <see cref="Retention.CutoffMs"/>) and the agents' daily use of the days before it, for good:
     /// SQLite overwrites the freed pages and vacuums the file, PostgreSQL drops whole months. A span

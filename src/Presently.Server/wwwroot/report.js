@@ -1,17 +1,7 @@
-// Fills in the viewer's time zone and draws the hours chart from the rows the page carries
-// (data-rows: each row's key, one value per grouping in data-dims, and its seconds). One stacked bar
-// per value of the first grouping, split by the second; grouped by day first, the bars stand in date order.
+// Draws the hours chart from the rows the page carries (data-rows: each row's key, one value per
+// grouping in data-dims, and its seconds). One stacked bar per value of the first grouping, split by
+// the second; grouped by day first, the bars stand in date order. (zone.js sets the time zone.)
 (function () {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  const params = new URLSearchParams(location.search);
-  if (!params.has("tz") && zone !== "UTC") {
-    params.set("tz", zone);
-    location.replace(location.pathname + "?" + params.toString());
-    return;
-  }
-  const tz = document.getElementById("tz");
-  if (tz && !params.has("tz")) tz.value = zone;
-
   const canvas = document.getElementById("hours-chart");
   if (!canvas || typeof Chart === "undefined") return;
   const dims = (canvas.dataset.dims || "person,app").split(",");

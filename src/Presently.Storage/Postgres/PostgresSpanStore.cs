@@ -141,6 +141,22 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         return result;
     }
 
+    public async Task<IReadOnlyList<StoredSpan>> GetPersonSpansAsync(string person, DateTimeOffset from, DateTimeOffset to, int maxSpans, CancellationToken ct = default)
+    {
+        var parts = new List<StoredSpan>();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        // Parts start at most an hour before the period when they reach into it (StoredSpans).
+        await using var cmd = Command(conn, null, """
+            SELECT a.id, s.span_id, s.seq, s.start_ms, s.end_ms, s.state, s.app, s.title, s.context
+            FROM persons p JOIN agents a ON a.person_id = p.id JOIN spans s ON s.agent_key = a.key
+            WHERE p.name = $1 AND s.start_ms >= $2 AND s.start_ms < $3 AND s.end_ms > $4
+            ORDER BY a.id, s.span_id, s.part
+            """, person, from.ToUnixTimeMilliseconds() - StoredSpans.MaxRowMs, to.ToUnixTimeMilliseconds(), from.ToUnixTimeMilliseconds());
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) parts.Add(ReadSpan(r, r.GetString(0), 1));
+        return StoredSpans.Join(parts, maxSpans);
+    }
+
     /// <summary>A span's part 0, with the end of its last part.</summary>
     private const string SpanColumns = """
         s.span_id, s.seq, s.start_ms,

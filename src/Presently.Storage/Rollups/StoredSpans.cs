@@ -19,4 +19,23 @@ public static class StoredSpans
         var start = startMs + part * MaxRowMs;
         return (start, Math.Min(endMs, start + MaxRowMs));
     }
+
+    /// <summary>
+    /// Stored parts back into spans: parts in (agent, span, part) order, each span from its first part
+    /// to its last one's end; in start order, at most <paramref name="maxSpans"/> (the earliest).
+    /// </summary>
+    public static IReadOnlyList<StoredSpan> Join(IEnumerable<StoredSpan> parts, int maxSpans)
+    {
+        var spans = new List<StoredSpan>();
+        foreach (var part in parts)
+        {
+            if (spans.Count > 0 && spans[^1].AgentId == part.AgentId && spans[^1].SpanId == part.SpanId)
+                spans[^1] = spans[^1] with { End = part.End > spans[^1].End ? part.End : spans[^1].End };
+            else
+                spans.Add(part);
+        }
+        spans.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start)
+            : string.CompareOrdinal(a.AgentId, b.AgentId) is var byAgent and not 0 ? byAgent : a.SpanId.CompareTo(b.SpanId));
+        return spans.Count <= maxSpans ? spans : spans[..maxSpans];
+    }
 }

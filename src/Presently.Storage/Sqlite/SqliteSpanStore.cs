@@ -340,6 +340,27 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         return result;
     }
 
+    public async Task<IReadOnlyList<StoredSpan>> GetPersonSpansAsync(string person, DateTimeOffset from, DateTimeOffset to, int maxSpans, CancellationToken ct = default)
+    {
+        await using var conn = await OpenReaderAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        // Parts start at most an hour before the period when they reach into it (StoredSpans).
+        cmd.CommandText = """
+            SELECT a.id, s.span_id, s.seq, s.start_ms, s.end_ms, s.state, s.app, s.title, s.context
+            FROM persons p JOIN agents a ON a.person_id = p.id JOIN spans s ON s.agent_key = a.key
+            WHERE p.name = $person AND s.start_ms >= $lookback AND s.start_ms < $to AND s.end_ms > $from
+            ORDER BY a.id, s.span_id, s.part;
+            """;
+        cmd.Parameters.AddWithValue("$person", person);
+        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$lookback", from.ToUnixTimeMilliseconds() - StoredSpans.MaxRowMs);
+        var parts = new List<StoredSpan>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) parts.Add(ReadSpan(r, r.GetString(0), 1));
+        return StoredSpans.Join(parts, maxSpans);
+    }
+
     public async Task PingAsync(CancellationToken ct = default)
     {
         await using var conn = await OpenReaderAsync(ct);

@@ -113,6 +113,24 @@ public sealed class TeamBoardTests
         await Assertions.Expect(page.Locator("#per-day tbody tr").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#per-person tbody tr")).Not.ToHaveCountAsync(0);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("report-by-day.png"), FullPage = true });
+
+        // Ann's day from her card: a lane per computer, then zoomed into the last hours.
+        await page.GotoAsync(server.BaseUri.ToString());
+        await page.ClickAsync("#" + Person("Ann") + " .person a");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/timeline\\?person=Ann"));
+        await Assertions.Expect(page.Locator(".lane .lane-name")).ToHaveTextAsync(["ann-desktop", "ann-laptop"]);
+        await Assertions.Expect(page.Locator(".lane[data-agent='" + ids["ann-laptop"] + "'] rect.seg.active")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#top-titles tbody tr").First).ToContainTextAsync("Code");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = HeadlessBrowser.ArtifactPath("timeline.png"), FullPage = true });
+        await Assertions.Expect(page.Locator(".axis td a")).ToHaveCountAsync(24);
+        await page.ClickAsync("#zoom-in");
+        await Assertions.Expect(page.Locator(".axis td a")).ToHaveCountAsync(12);
+        await page.ClickAsync("#zoom-in");
+        await Assertions.Expect(page.Locator(".axis td a")).ToHaveCountAsync(6);
+        await page.ClickAsync("#zoom-out");
+        await Assertions.Expect(page.Locator(".axis td a")).ToHaveCountAsync(12);
+        await page.ClickAsync("#whole-day");
+        await Assertions.Expect(page.Locator(".axis td a")).ToHaveCountAsync(24);
         Assert.Empty(dialogs);
         await page.CloseAsync();
         foreach (var a in agents) await a.DisposeAsync();

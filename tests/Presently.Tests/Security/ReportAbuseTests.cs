@@ -20,6 +20,7 @@ public sealed class ReportAbuseTests
         public Task<IReadOnlyList<CommitOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default) => inner.CommitAsync(batches, ct);
         public Task<IReadOnlyList<AgentSummary>> ListAgentsAsync(CancellationToken ct = default) => inner.ListAgentsAsync(ct);
         public Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default) => inner.GetSpansAsync(agentId, ct);
+        public Task<IReadOnlyList<StoredSpan>> GetPersonSpansAsync(string person, DateTimeOffset from, DateTimeOffset to, int maxSpans, CancellationToken ct = default) => inner.GetPersonSpansAsync(person, from, to, maxSpans, ct);
         public Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default) => inner.GetQuotaUseAsync(since, atLeastBytes, atLeastSpans, ct);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 

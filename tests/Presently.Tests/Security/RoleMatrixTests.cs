@@ -33,6 +33,8 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/"] = Level.Member,
         ["/board/ws"] = Level.Member,
         ["/reports"] = Level.Member,
+        // Own day always; others only at full detail (checked inside: TimelinePageTests).
+        ["/timeline"] = Level.Member,
         ["/api/v1/report"] = Level.Member,
         ["/api/v1/agents"] = Level.Member,
         ["/account"] = Level.Member,
