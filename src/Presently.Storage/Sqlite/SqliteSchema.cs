@@ -127,5 +127,21 @@ internal static class SqliteSchema
         // Reports follow the period: spans are stored in parts of at most an hour (so a period's rows
         // are found between two bounds) and rolled up per hour and day.
         new(SqliteSpanParts.Table + SqliteRollups.Tables, SqliteSpanParts.MigrateAsync),
+        """
+        -- Personal API tokens: the SHA-256 of the secret (256 random bits), never the secret itself,
+        -- and a short hint so their owner can tell them apart. Revoking one deletes its row.
+        CREATE TABLE api_tokens (
+            id           INTEGER PRIMARY KEY,
+            person_id    INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            name         TEXT NOT NULL,
+            token_hash   TEXT NOT NULL UNIQUE,
+            hint         TEXT NOT NULL,
+            scope        TEXT NOT NULL,
+            created_ms   INTEGER NOT NULL,
+            -- Written at most once a minute per token, so a script polling the API does not write on every call.
+            last_used_ms INTEGER
+        );
+        CREATE INDEX api_tokens_by_person ON api_tokens(person_id, id);
+        """,
     ];
 }
