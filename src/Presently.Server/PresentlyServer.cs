@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Presently.Server.Admin;
 using Presently.Server.Agents;
+using Presently.Server.Api;
 using Presently.Server.Auth;
 using Presently.Server.Board;
 using Presently.Server.Downloads;
@@ -57,6 +58,7 @@ public static class PresentlyServer
         // Sign-in cookies and antiforgery tokens stay valid across restarts: keys live with the data.
         builder.Services.AddDataProtection().SetApplicationName("presently").PersistKeysToFileSystem(KeysDirectory(builder.Configuration));
         builder.AddPresentlyAuth();
+        builder.Services.AddPresentlyOpenApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -69,6 +71,8 @@ public static class PresentlyServer
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
         app.MapReadiness();
         app.MapAccounts();
+        app.MapApiTokens();
+        app.MapApiDocs();
         app.MapAgentEndpoints();
         app.MapEnrollment();
         app.MapBoard();

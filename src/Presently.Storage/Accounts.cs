@@ -59,6 +59,38 @@ public sealed record AgentCredential(string AgentId, string Person, long PersonI
 public sealed record AgentAdminView(string AgentId, string? Name, string Person, long PersonId, string Host, string Os, string Version,
     AgentStatus Status, DateTimeOffset LastSeen, long ClockOffsetMs, bool HasCredential);
 
+/// <summary>What a personal API token may do: stored as its lower-case name.</summary>
+public enum ApiTokenScope
+{
+    /// <summary>Nothing: what a stored scope this code does not know counts as, so it grants no access.</summary>
+    None,
+    /// <summary>Read what the person may read: GET (and HEAD) under /api/v1, nothing else.</summary>
+    Read,
+}
+
+public static class ApiTokenScopeNames
+{
+    /// <summary>The one spelling of a scope: in the database, on pages and in the API.</summary>
+    public static string Name(this ApiTokenScope scope) => scope switch
+    {
+        ApiTokenScope.Read => "read",
+        _ => "none",
+    };
+
+    /// <summary>The scope of that name; <see cref="ApiTokenScope.None"/> for any other text, so a row this code does not understand grants nothing.</summary>
+    public static ApiTokenScope Parse(string? name) => name switch
+    {
+        "read" => ApiTokenScope.Read,
+        _ => ApiTokenScope.None,
+    };
+}
+
+/// <summary>A personal API token as its owner sees it listed: never its secret, nor its hash.</summary>
+public sealed record ApiTokenInfo(long Id, string Name, string Hint, ApiTokenScope Scope, DateTimeOffset Created, DateTimeOffset? LastUsed);
+
+/// <summary>A token found by its hash, with its person as stored now (so a new role or name holds at the next call).</summary>
+public sealed record ApiTokenMatch(ApiTokenInfo Token, Person Person);
+
 public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string Target, string? Detail)
 {
     /// <summary>
@@ -97,6 +129,21 @@ public interface IAccountStore
     Task SetSettingAsync(string key, string? value, CancellationToken ct = default);
     /// <summary>Deletes the setting if it has exactly this value; true for the one caller that deleted it.</summary>
     Task<bool> ConsumeSettingAsync(string key, string value, CancellationToken ct = default);
+
+    /// <summary>
+    /// Stores a personal API token of the person (its hash and hint, never the secret). Null when the
+    /// person does not exist or already has <paramref name="maxPerPerson"/> tokens, however many are created at once.
+    /// </summary>
+    Task<ApiTokenInfo?> CreateApiTokenAsync(long personId, string name, string tokenHash, string hint, ApiTokenScope scope, DateTimeOffset now,
+        int maxPerPerson, CancellationToken ct = default);
+    /// <summary>The person's API tokens, newest first.</summary>
+    Task<IReadOnlyList<ApiTokenInfo>> ListApiTokensAsync(long personId, CancellationToken ct = default);
+    /// <summary>Deletes the token if it is this person's, so it stops working at once; returns what it was, or null.</summary>
+    Task<ApiTokenInfo?> RevokeApiTokenAsync(long personId, long tokenId, CancellationToken ct = default);
+    /// <summary>The token with this hash and its person; null when it is unknown, revoked, its person is gone or its scope is not one this code knows.</summary>
+    Task<ApiTokenMatch?> FindApiTokenAsync(string tokenHash, CancellationToken ct = default);
+    /// <summary>Records a use of the token at <paramref name="at"/>, unless one was recorded less than <paramref name="interval"/> before; true when written.</summary>
+    Task<bool> RecordApiTokenUseAsync(long tokenId, DateTimeOffset at, TimeSpan interval, CancellationToken ct = default);
 }
 
 /// <summary>Enrollment codes and agent credentials, owners and states.</summary>

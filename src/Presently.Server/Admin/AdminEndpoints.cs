@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Presently.Server.Agents;
+using Presently.Server.Api;
 using Presently.Server.Auth;
 using Presently.Server.Options;
 using Presently.Storage;
@@ -123,12 +124,15 @@ public static class AdminEndpoints
         {
             var all = await registry.ListAgentsAsync();
             var visible = ctx.User.IsAdmin() ? all : all.Where(a => a.PersonId == ctx.User.PersonId()).ToList();
-            return TypedResults.Ok(visible.Select(a => new
-            {
-                agentId = a.AgentId, name = a.Name, person = a.Person, host = a.Host, os = a.Os, version = a.Version,
-                status = a.Status.Name(), online = connections.IsConnected(a.AgentId), lastSeen = a.LastSeen, clockOffsetMs = a.ClockOffsetMs,
-            }));
-        }).RequireAuthorization(Policies.Member);
+            return TypedResults.Ok(visible.Select(a => AgentResponse.Of(a, connections)));
+        }).ForMembers()
+            .WithName("ListAgents")
+            .WithTags("Agents")
+            .WithSummary("Enrolled computers")
+            .WithDescription("Every enrolled agent that is not removed, by owner and host: all of them for an admin, a member's own for a member. "
+                + "Online is whether the agent is connected to this server now.")
+            .Responds(StatusCodes.Status200OK, "The agents, by owner and host.")
+            .WithExample();
         return app;
     }
 

@@ -58,7 +58,7 @@ public static class AccountEndpoints
 
         app.MapGet("/denied", () => Message(StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this page.")).AllowAnonymous();
 
-        app.MapGet("/account", () => PasswordForm(null)).RequireAuthorization(Policies.Member);
+        app.MapGet("/account", (HttpContext ctx, IAccountStore accounts) => AccountPageAsync(ctx, accounts)).RequireAuthorization(Policies.Member);
 
         app.MapGet("/account/agents", async (HttpContext ctx, IAgentRegistry registry) =>
         {
@@ -71,15 +71,15 @@ public static class AccountEndpoints
         {
             var person = await accounts.GetPersonAsync(ctx.User.PersonId());
             if (person is null || !passwords.Verify(person, current))
-                return PasswordForm("The current password is wrong.", StatusCodes.Status400BadRequest);
-            if (PasswordProblem(password, confirm) is { } problem) return PasswordForm(problem, StatusCodes.Status400BadRequest);
+                return await AccountPageAsync(ctx, accounts, "The current password is wrong.", status: StatusCodes.Status400BadRequest);
+            if (PasswordProblem(password, confirm) is { } problem) return await AccountPageAsync(ctx, accounts, problem, status: StatusCodes.Status400BadRequest);
             // A new password ends every session (a new security stamp); this one goes on with a fresh cookie.
             await accounts.SetPasswordAsync(person.Id, hasher.HashPassword(person, password!));
             await audit.WriteAsync(time.GetUtcNow(), person.Name, "changed password", person.Name);
             var changed = (await accounts.GetPersonAsync(person.Id))!;
             ctx.User = ClaimsExtensions.For(changed, CookieAuthenticationDefaults.AuthenticationScheme, ctx.User.SignedInAt(time));
             await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, ctx.User);
-            return PasswordForm("Password changed.");
+            return await AccountPageAsync(ctx, accounts, "Password changed.");
         }).RequireAuthorization(Policies.Member).RequireRateLimiting(AuthSetup.AuthRateLimit);
 
         app.MapGet("/setup", async (string? token, IAccountStore accounts) =>
@@ -141,8 +141,17 @@ public static class AccountEndpoints
     private static IResult LoginForm(string? returnUrl, string? error, int status = StatusCodes.Status200OK) =>
         Page<LoginPage>(new { ReturnUrl = returnUrl, Error = error }, status);
 
-    private static IResult PasswordForm(string? note, int status = StatusCodes.Status200OK) =>
-        Page<AccountPage>(new { Note = note, NoteIsError = status != StatusCodes.Status200OK }, status);
+    /// <summary>The account page: a note on the password form or the token list, and a token just created (its secret shown this once).</summary>
+    internal static async Task<IResult> AccountPageAsync(HttpContext ctx, IAccountStore accounts, string? note = null, string? tokenNote = null,
+        NewApiToken? created = null, int status = StatusCodes.Status200OK) =>
+        Page<AccountPage>(new
+        {
+            Note = note,
+            NoteIsError = status != StatusCodes.Status200OK,
+            TokenNote = tokenNote,
+            Tokens = await accounts.ListApiTokensAsync(ctx.User.PersonId(), ctx.RequestAborted),
+            Created = created,
+        }, status);
 
     private static IResult SetupForm(string token, string? error, int status = StatusCodes.Status200OK) =>
         Page<SetupPage>(new { Token = token, Error = error }, status);

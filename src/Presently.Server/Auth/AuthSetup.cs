@@ -31,7 +31,11 @@ public static class AuthSetup
 
     public static void AddPresentlyAuth(this WebApplicationBuilder builder)
     {
-        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme);
+        // Sessions by cookie everywhere; personal API tokens only under /api/v1, and only when a request carries one.
+        var authentication = builder.Services.AddAuthentication(ApiTokenAuthentication.Selector);
+        authentication.AddPolicyScheme(ApiTokenAuthentication.Selector, null, o => o.ForwardDefaultSelector = ApiTokenAuthentication.SchemeFor);
+        authentication.AddScheme<ApiTokenOptions, ApiTokenHandler>(ApiTokenAuthentication.Scheme, null);
+        builder.Services.AddSingleton<ApiTokenFailures>();
         authentication.AddPresentlyOidc(builder.Configuration);
         authentication.AddCookie(o =>
         {
@@ -62,8 +66,8 @@ public static class AuthSetup
         });
         builder.Services.AddSingleton<PasswordCheck>();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, p => p.RequireRole("admin"))
-            .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser());
+            .AddPolicy(Policies.Admin, p => p.RequireRole("admin").AddRequirements(new ApiTokenScopeRequirement()))
+            .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().AddRequirements(new ApiTokenScopeRequirement()));
         builder.Services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "presently-csrf";

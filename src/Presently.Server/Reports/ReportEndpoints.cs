@@ -1,5 +1,6 @@
+using System.ComponentModel;
+using Presently.Server.Api;
 using Presently.Server.Auth;
-using Presently.Storage.Reports;
 using static Presently.Server.Html.Html;
 
 namespace Presently.Server.Reports;
@@ -8,7 +9,12 @@ public static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/report", async Task<IResult> (HttpContext ctx, string? from, string? to, string? groupBy, string? tz, string? format,
+        app.MapGet("/api/v1/report", async Task<IResult> (HttpContext ctx,
+            [Description("Start of the period: a date (yyyy-MM-dd, local midnight in tz) or an ISO 8601 instant with an offset. Default: today's midnight in tz.")] string? from,
+            [Description("End of the period (exclusive): a date or an instant, as from; at most 400 days after it. Default: now.")] string? to,
+            [Description("What to group by, comma-separated and in order: person, agent, host, app, day, or a context key (site, tab, project, file, command, track, artist, player). Default: person,app.")] string? groupBy,
+            [Description("The IANA time zone for dates and days, such as Europe/Berlin. Default: UTC.")] string? tz,
+            [Description("json (the default) or csv: a download with one row per group, the same columns as the JSON rows.")] string? format,
             ReportRunner reports, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
         {
             if (format is not (null or "json" or "csv")) return TypedResults.Problem("format is json (the default) or csv", statusCode: StatusCodes.Status400BadRequest, title: "Bad report query");
@@ -25,8 +31,22 @@ public static class ReportEndpoints
                 ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"{ReportCsv.FileName(result)}\"";
                 return TypedResults.Text(ReportCsv.Render(result), "text/csv; charset=utf-8");
             }
-            return TypedResults.Ok(ToJson(result));
-        }).RequireAuthorization(Policies.Member);
+            return TypedResults.Ok(ReportResponse.Of(result));
+        }).ForMembers()
+            .WithName("GetReport")
+            .WithTags("Reports")
+            .WithSummary("Hours per group over a period")
+            .WithDescription("Active time (idle, private and paused time never counts), summed per group of the dimensions asked for, exact to the millisecond. "
+                + "What it includes follows the caller's role and Presently:MembersSee, as on the Reports page: admins get everyone's time; a member gets their own, "
+                + "and of others what the server lets members see (by default per-person totals only: grouped by person and day, nothing finer).")
+            .Produces<ReportResponse>(StatusCodes.Status200OK)
+            .AlsoProduces(StatusCodes.Status200OK, "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .Responds(StatusCodes.Status200OK, "The report: JSON, or with format=csv a CSV download (RFC 4180, spreadsheet formulas defused).")
+            .Responds(StatusCodes.Status400BadRequest, "A parameter is not understood; the detail says which and what it takes.")
+            .Responds(StatusCodes.Status503ServiceUnavailable, "Too many reports are being computed; try again after Retry-After seconds.")
+            .WithExample(query: [("from", "2026-03-01"), ("to", "2026-04-01"), ("groupBy", "person,app"), ("tz", "Europe/Berlin")]);
 
         app.MapGet("/reports", async (HttpContext ctx, string? range, string? from, string? to, string? tz, string? by, string? then,
             ReportRunner reports, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
@@ -47,26 +67,5 @@ public static class ReportEndpoints
             return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result });
         }).RequireAuthorization(Policies.Member);
         return app;
-    }
-
-    private static object ToJson(ReportResult r)
-    {
-        var names = r.GroupBy.Select(d => d.ToString().ToLowerInvariant()).ToArray();
-        return new
-        {
-            from = r.From,
-            to = r.To,
-            timeZone = r.TimeZone,
-            groupBy = names,
-            totalSeconds = r.TotalMilliseconds / 1000.0,
-            foldedGroups = r.FoldedGroups,
-            rows = r.Rows.Select(row =>
-            {
-                var o = new Dictionary<string, object>(names.Length + 1);
-                for (var i = 0; i < names.Length; i++) o[names[i]] = row.Key[i];
-                o["seconds"] = row.Seconds;
-                return o;
-            }),
-        };
     }
 }

@@ -75,6 +75,46 @@ public sealed partial class PostgresAccounts(NpgsqlDataSource dataSource, TimePr
     public async Task<bool> ConsumeSettingAsync(string key, string value, CancellationToken ct = default) =>
         await ExecuteAsync("DELETE FROM settings WHERE key = $1 AND value = $2", ct, key, value) == 1;
 
+    // ---- API tokens ----
+
+    private const string TokenColumns = "id, name, hint, scope, created_ms, last_used_ms";
+
+    public async Task<ApiTokenInfo?> CreateApiTokenAsync(long personId, string name, string tokenHash, string hint, ApiTokenScope scope, DateTimeOffset now,
+        int maxPerPerson, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // The person's row lock makes concurrent creates for one person take turns; each then counts
+        // with a fresh snapshot (read committed), so the bound holds however many arrive at once.
+        if (!await QuerySingleAsync(conn, tx, "SELECT true FROM persons WHERE id = $1 FOR UPDATE", r => true, ct, personId)) return null;
+        var count = await QuerySingleAsync(conn, tx, "SELECT count(*) FROM api_tokens WHERE person_id = $1", r => r.GetInt64(0), ct, personId);
+        if (count >= maxPerPerson) return null;
+        var id = await QuerySingleAsync(conn, tx, """
+            INSERT INTO api_tokens(person_id, name, token_hash, hint, scope, created_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            """, r => r.GetInt64(0), ct, personId, name, tokenHash, hint, scope.Name(), now.ToUnixTimeMilliseconds());
+        await tx.CommitAsync(ct);
+        return new ApiTokenInfo(id, Storable(name), Storable(hint), scope, Ms(now.ToUnixTimeMilliseconds()), null);
+    }
+
+    public async Task<IReadOnlyList<ApiTokenInfo>> ListApiTokensAsync(long personId, CancellationToken ct = default) =>
+        await QueryAsync($"SELECT {TokenColumns} FROM api_tokens WHERE person_id = $1 ORDER BY id DESC", r => ReadToken(r), ct, personId);
+
+    public Task<ApiTokenInfo?> RevokeApiTokenAsync(long personId, long tokenId, CancellationToken ct = default) =>
+        QuerySingleAsync($"DELETE FROM api_tokens WHERE id = $2 AND person_id = $1 RETURNING {TokenColumns}", r => ReadToken(r), ct, personId, tokenId);
+
+    public async Task<ApiTokenMatch?> FindApiTokenAsync(string tokenHash, CancellationToken ct = default)
+    {
+        var match = await QuerySingleAsync($"""
+            SELECT t.id, t.name, t.hint, t.scope, t.created_ms, t.last_used_ms, {PersonColumnsOf("p")}
+            FROM api_tokens t JOIN persons p ON p.id = t.person_id WHERE t.token_hash = $1
+            """, r => new ApiTokenMatch(ReadToken(r), ReadPerson(r, 6)), ct, tokenHash);
+        return match?.Token.Scope == ApiTokenScope.None ? null : match;
+    }
+
+    public async Task<bool> RecordApiTokenUseAsync(long tokenId, DateTimeOffset at, TimeSpan interval, CancellationToken ct = default) =>
+        await ExecuteAsync("UPDATE api_tokens SET last_used_ms = $2 WHERE id = $1 AND (last_used_ms IS NULL OR last_used_ms <= $2 - $3)",
+            ct, tokenId, at.ToUnixTimeMilliseconds(), (long)interval.TotalMilliseconds) > 0;
+
     // ---- enrollment and agents ----
 
     public async Task<long> CreateCodeAsync(string codeHash, string hint, long personId, string createdBy, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct = default) =>
@@ -191,14 +231,23 @@ public sealed partial class PostgresAccounts(NpgsqlDataSource dataSource, TimePr
 
     // ---- plumbing ----
 
-    private static Person ReadPerson(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2) == "admin" ? Role.Admin : Role.Member, r.IsDBNull(3) ? null : r.GetString(3))
+    private static string PersonColumnsOf(string table) => string.Join(", ", PersonColumns.Split(", ").Select(c => table + "." + c));
+
+    private static Person ReadPerson(NpgsqlDataReader r) => ReadPerson(r, 0);
+
+    /// <param name="at">Where the person's columns (<see cref="PersonColumns"/>) begin in the row.</param>
+    private static Person ReadPerson(NpgsqlDataReader r, int at) =>
+        new(r.GetInt64(at), r.GetString(at + 1), r.GetString(at + 2) == "admin" ? Role.Admin : Role.Member, r.IsDBNull(at + 3) ? null : r.GetString(at + 3))
         {
-            SecurityStamp = r.GetString(4),
-            Email = r.IsDBNull(5) ? null : r.GetString(5),
-            OidcIssuer = r.IsDBNull(6) ? null : r.GetString(6),
-            OidcSubject = r.IsDBNull(7) ? null : r.GetString(7),
+            SecurityStamp = r.GetString(at + 4),
+            Email = r.IsDBNull(at + 5) ? null : r.GetString(at + 5),
+            OidcIssuer = r.IsDBNull(at + 6) ? null : r.GetString(at + 6),
+            OidcSubject = r.IsDBNull(at + 7) ? null : r.GetString(at + 7),
         };
+
+    /// <summary>A token row in <see cref="TokenColumns"/> order.</summary>
+    private static ApiTokenInfo ReadToken(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), ApiTokenScopeNames.Parse(r.GetString(3)), Ms(r.GetInt64(4)), r.IsDBNull(5) ? null : Ms(r.GetInt64(5)));
 
     private static string RoleName(Role role) => role == Role.Admin ? "admin" : "member";
 

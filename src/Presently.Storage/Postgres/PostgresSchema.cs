@@ -147,5 +147,22 @@ internal static class PostgresSchema
             team_id   bigint NOT NULL REFERENCES teams(id) ON DELETE CASCADE
         );
         """,
+        // Personal API tokens.
+        """
+        -- Personal API tokens: the SHA-256 of the secret (256 random bits), never the secret itself,
+        -- and a short hint so their owner can tell them apart. Revoking one deletes its row.
+        CREATE TABLE api_tokens (
+            id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            person_id    bigint NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            name         text NOT NULL,
+            token_hash   text NOT NULL UNIQUE,
+            hint         text NOT NULL,
+            scope        text NOT NULL,
+            created_ms   bigint NOT NULL,
+            -- Written at most once a minute per token, so a script polling the API does not write on every call.
+            last_used_ms bigint
+        );
+        CREATE INDEX api_tokens_by_person ON api_tokens(person_id, id);
+        """,
     ];
 }

@@ -138,5 +138,22 @@ internal static class SqliteSchema
             team_id   INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE
         );
         """,
+        // Personal API tokens.
+        """
+        -- Personal API tokens: the SHA-256 of the secret (256 random bits), never the secret itself,
+        -- and a short hint so their owner can tell them apart. Revoking one deletes its row.
+        CREATE TABLE api_tokens (
+            id           INTEGER PRIMARY KEY,
+            person_id    INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            name         TEXT NOT NULL,
+            token_hash   TEXT NOT NULL UNIQUE,
+            hint         TEXT NOT NULL,
+            scope        TEXT NOT NULL,
+            created_ms   INTEGER NOT NULL,
+            -- Written at most once a minute per token, so a script polling the API does not write on every call.
+            last_used_ms INTEGER
+        );
+        CREATE INDEX api_tokens_by_person ON api_tokens(person_id, id);
+        """,
     ];
 }

@@ -47,6 +47,16 @@ public sealed partial class WebSession : IDisposable
         return fields;
     }
 
+    /// <summary>Creates a personal API token on the account page as a browser would; returns its secret, read from the page.</summary>
+    public async Task<string> CreateApiTokenAsync(string name)
+    {
+        var response = await PostFormAsync("/account", "/account/tokens", new() { ["name"] = name, ["scope"] = "read" });
+        var html = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK || NewApiToken().Match(html) is not { Success: true } secret)
+            throw new InvalidOperationException($"creating API token {name} failed: {(int)response.StatusCode} {html}");
+        return secret.Groups[1].Value;
+    }
+
     /// <summary>Opens the board WebSocket with this session's cookies and the given Origin (default: the server's own).</summary>
     public async Task<ClientWebSocket> OpenBoardAsync(string? origin = null)
     {
@@ -62,4 +72,7 @@ public sealed partial class WebSession : IDisposable
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
+
+    [GeneratedRegex("id=\"new-token-secret\">(pat_[A-Za-z0-9_-]{43})<")]
+    private static partial Regex NewApiToken();
 }

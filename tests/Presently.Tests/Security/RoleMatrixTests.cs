@@ -42,6 +42,13 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/account/visibility"] = Level.Member,
         ["/logout"] = Level.Member,
         ["/account/sign-out-everywhere"] = Level.Member,
+        // Each person's own API tokens; nobody else's, admins included.
+        ["/account/tokens"] = Level.Member,
+        ["/account/tokens/{id:long}/revoke"] = Level.Member,
+        // The API's description and its reference page: members only, as the API itself (a self-hosted
+        // server tells strangers nothing it need not); the reference says how to get a token.
+        ["/openapi/v1.json"] = Level.Member,
+        ["/docs/api"] = Level.Member,
     };
 
     private ServerHost _server = null!;
@@ -78,6 +85,33 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             using var admin = await _server.SignInAsync("csrf-admin", Role.Admin);
             var response = await admin.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), Concrete(pattern)));
             if (response.StatusCode != HttpStatusCode.BadRequest) failures.Add($"{method} {pattern} without a token: {(int)response.StatusCode}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task A_token_reads_the_api_and_nothing_else_whatever_its_role()
+    {
+        var failures = new List<string>();
+        foreach (var role in new[] { Role.Member, Role.Admin })
+        {
+            using var session = await _server.SignInAsync($"token-{role.ToString().ToLowerInvariant()}", role);
+            var token = await session.CreateApiTokenAsync("matrix");
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = _server.BaseUri };
+            http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + token);
+            foreach (var (pattern, method) in Endpoints().Where(e => LevelOf(e.Pattern) != Level.Public))
+            {
+                // With the token alone: no cookie, no antiforgery field.
+                var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), Concrete(pattern))
+                {
+                    Content = method == "GET" ? null : new FormUrlEncodedContent([]),
+                });
+                var status = (int)response.StatusCode;
+                var location = response.Headers.Location?.OriginalString ?? "";
+                var denied = status is 401 or 403 || location.Contains("/login", StringComparison.Ordinal);
+                var reads = method == "GET" && pattern.StartsWith("/api/v1/", StringComparison.Ordinal) && LevelOf(pattern) == Level.Member;
+                if (denied == reads) failures.Add($"{method} {pattern} with a {role} token: {status} {location} (expected {(reads ? "allowed" : "refused")})");
+            }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }

@@ -433,6 +433,123 @@ public abstract partial class AccountStoreContract : IAsyncLifetime
         Assert.False(await _agents.RemoveAsync("a1", deleteData: true));
     }
 
+    // ---- API tokens ----
+
+    private async Task<ApiTokenInfo> ApiToken(Person person, string name, string hash) =>
+        await _accounts.CreateApiTokenAsync(person.Id, name, hash, "pat_" + hash[..4] + "…", ApiTokenScope.Read, Time.GetUtcNow(), 20)
+        ?? throw new InvalidOperationException($"no token {name} for {person.Name}");
+
+    [Fact]
+    public async Task An_api_token_is_found_by_its_hash_with_its_person_as_stored_now()
+    {
+        var ann = await Person("ann");
+        var created = await ApiToken(ann, "sheet", "hash-sheet");
+        Assert.Equal(new ApiTokenInfo(created.Id, "sheet", "pat_hash…", ApiTokenScope.Read, T0, null), created);
+
+        var found = await _accounts.FindApiTokenAsync("hash-sheet");
+        Assert.Equal(new ApiTokenMatch(created, ann), found);
+        Assert.Null(await _accounts.FindApiTokenAsync("hash-other"));
+        Assert.Null(await _accounts.FindApiTokenAsync("HASH-SHEET"));
+
+        // The person comes as stored at each lookup: a new role holds at the token's next use.
+        await _accounts.UpdatePersonAsync(ann.Id, Role.Admin, null);
+        Assert.Equal(Role.Admin, (await _accounts.FindApiTokenAsync("hash-sheet"))!.Person.Role);
+    }
+
+    [Fact]
+    public async Task Api_tokens_are_listed_newest_first_and_only_to_their_person()
+    {
+        var ann = await Person("ann");
+        var bob = await Person("bob");
+        var first = await ApiToken(ann, "first", "hash-1");
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var second = await ApiToken(ann, "second", "hash-2");
+        var bobs = await ApiToken(bob, "bob's", "hash-3");
+
+        Assert.Equal([second, first], await _accounts.ListApiTokensAsync(ann.Id));
+        Assert.Equal([bobs], await _accounts.ListApiTokensAsync(bob.Id));
+        Assert.Equal(T0.AddMinutes(1), second.Created);
+        Assert.Empty(await _accounts.ListApiTokensAsync(bob.Id + 100));
+    }
+
+    [Fact]
+    public async Task A_revoked_api_token_is_gone_at_once_and_only_its_person_revokes_it()
+    {
+        var ann = await Person("ann");
+        var bob = await Person("bob");
+        var token = await ApiToken(ann, "sheet", "hash-sheet");
+
+        Assert.Null(await _accounts.RevokeApiTokenAsync(bob.Id, token.Id));
+        Assert.NotNull(await _accounts.FindApiTokenAsync("hash-sheet"));
+        Assert.Equal(token, await _accounts.RevokeApiTokenAsync(ann.Id, token.Id));
+        Assert.Null(await _accounts.FindApiTokenAsync("hash-sheet"));
+        Assert.Empty(await _accounts.ListApiTokensAsync(ann.Id));
+        Assert.Null(await _accounts.RevokeApiTokenAsync(ann.Id, token.Id));
+    }
+
+    [Fact]
+    public async Task A_person_has_at_most_the_bound_of_api_tokens_even_when_created_at_once()
+    {
+        var ann = await Person("ann");
+        Task<ApiTokenInfo?> Create(long personId, string hash, int max) =>
+            _accounts.CreateApiTokenAsync(personId, hash, hash, "pat_x…", ApiTokenScope.Read, T0, max);
+
+        Assert.NotNull(await Create(ann.Id, "a1", 2));
+        var second = await Create(ann.Id, "a2", 2);
+        Assert.Null(await Create(ann.Id, "a3", 2));
+        await _accounts.RevokeApiTokenAsync(ann.Id, second!.Id);
+        Assert.NotNull(await Create(ann.Id, "a4", 2));
+        Assert.Null(await Create(ann.Id + 100, "nobody", 2));
+
+        // Connections opened first and all creates let go at once: the race is run, not hoped for.
+        var bob = await Person("bob");
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _accounts.ListApiTokensAsync(bob.Id))));
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var creates = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            await go.Task;
+            return await Create(bob.Id, $"b{i}", 5);
+        })).ToList();
+        go.SetResult();
+        Assert.Equal(5, (await Task.WhenAll(creates)).Count(t => t is not null));
+        Assert.Equal(5, (await _accounts.ListApiTokensAsync(bob.Id)).Count);
+    }
+
+    [Fact]
+    public async Task An_api_tokens_use_is_recorded_at_most_once_an_interval()
+    {
+        var ann = await Person("ann");
+        var token = await ApiToken(ann, "poller", "hash-poll");
+        var minute = TimeSpan.FromMinutes(1);
+
+        Assert.True(await _accounts.RecordApiTokenUseAsync(token.Id, T0, minute));
+        Assert.False(await _accounts.RecordApiTokenUseAsync(token.Id, T0.AddSeconds(59), minute));
+        Assert.Equal(T0, (await _accounts.FindApiTokenAsync("hash-poll"))!.Token.LastUsed);
+        Assert.True(await _accounts.RecordApiTokenUseAsync(token.Id, T0.AddMinutes(1), minute));
+        Assert.Equal(T0.AddMinutes(1), Assert.Single(await _accounts.ListApiTokensAsync(ann.Id)).LastUsed);
+        Assert.False(await _accounts.RecordApiTokenUseAsync(token.Id + 100, T0.AddHours(1), minute));
+    }
+
+    [Fact]
+    public async Task The_api_tokens_of_a_removed_person_are_not_found()
+    {
+        var gone = await Person("gone");
+        await ApiToken(gone, "sheet", "hash-gone");
+        await ExecuteSqlAsync("DELETE FROM persons WHERE name = 'gone'");
+        Assert.Null(await _accounts.FindApiTokenAsync("hash-gone"));
+    }
+
+    [Fact]
+    public async Task An_api_token_scope_the_code_does_not_know_grants_nothing()
+    {
+        var ann = await Person("ann");
+        await ApiToken(ann, "sheet", "hash-sheet");
+        await ExecuteSqlAsync("UPDATE api_tokens SET scope = 'Read'");
+        Assert.Null(await _accounts.FindApiTokenAsync("hash-sheet"));
+        // Still listed (as none), so its owner can revoke it.
+        Assert.Equal(ApiTokenScope.None, Assert.Single(await _accounts.ListApiTokensAsync(ann.Id)).Scope);
+    }
+
     // ---- audit ----
 
     [Fact]
