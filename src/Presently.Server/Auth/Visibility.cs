@@ -52,7 +52,7 @@ public sealed class VisibilityPolicy(IOptions<ServerOptions> options)
 
     /// <summary>
     /// Whose time a report may include: null for everyone's, else only the viewer's own. A member
-    /// sees others' per-person totals (grouped by person and day only) under Presence.
+    /// sees others' per-person totals (grouped by person, team and day only) under Presence.
     /// </summary>
     public string? ReportOnlyPerson(Viewer viewer, IReadOnlyList<ReportDimension> groupBy)
     {
@@ -60,7 +60,7 @@ public sealed class VisibilityPolicy(IOptions<ServerOptions> options)
         return OthersForMembers switch
         {
             Detail.Full => null,
-            Detail.Presence when groupBy.All(d => d is ReportDimension.Person or ReportDimension.Day) => null,
+            Detail.Presence when groupBy.All(d => d is ReportDimension.Person or ReportDimension.Team or ReportDimension.Day) => null,
             _ => viewer.Person,
         };
     }

@@ -226,10 +226,14 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
     {
         var agents = new Dictionary<long, ReportAgent>();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var cmd = Command(conn, null, "SELECT a.key, a.id, a.host, p.name FROM agents a JOIN persons p ON p.id = a.person_id WHERE $1::text IS NULL OR p.name = $1::text",
+        await using var cmd = Command(conn, null, """
+            SELECT a.key, a.id, a.host, p.name, t.name FROM agents a JOIN persons p ON p.id = a.person_id
+            LEFT JOIN team_members m ON m.person_id = p.id LEFT JOIN teams t ON t.id = m.team_id
+            WHERE $1::text IS NULL OR p.name = $1::text
+            """,
             (object?)onlyPerson ?? DBNull.Value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) agents[r.GetInt64(0)] = new ReportAgent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3));
+        while (await r.ReadAsync(ct)) agents[r.GetInt64(0)] = new ReportAgent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4));
         return agents;
     }
 

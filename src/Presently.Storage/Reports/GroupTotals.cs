@@ -22,6 +22,7 @@ public sealed class GroupTotals(IReadOnlyList<ReportDimension> groupBy)
             key[i] = groupBy[i] switch
             {
                 ReportDimension.Person => agent.Person,
+                ReportDimension.Team => agent.Team ?? HoursReport.NoTeam,
                 ReportDimension.Agent => agent.AgentId,
                 ReportDimension.Host => agent.Host,
                 ReportDimension.App => string.IsNullOrEmpty(app) ? HoursReport.UnknownApp : app,

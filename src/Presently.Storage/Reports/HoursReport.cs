@@ -5,6 +5,7 @@ namespace Presently.Storage.Reports;
 public enum ReportDimension
 {
     Person,
+    Team,
     Agent,
     Host,
     App,
@@ -74,6 +75,9 @@ public static class HoursReport
     /// <summary>The group of spans that lack the context key a report groups by.</summary>
     public const string NoContext = "(none)";
 
+    /// <summary>The team of people in none.</summary>
+    public const string NoTeam = "(no team)";
+
     /// <summary>The key of the row that holds the groups beyond a report's row limit.</summary>
     public const string Other = "(other)";
 
@@ -109,7 +113,7 @@ public static class HoursReport
             coveredUntil = Math.Max(coveredUntil, span.EndMs);
             if (end <= start) continue;
 
-            var owner = new ReportAgent(0, span.AgentId, span.Host, span.Person);
+            var owner = new ReportAgent(0, span.AgentId, span.Host, span.Person, span.Team);
             if (!byDay)
             {
                 totals.Add(owner, span.App, null, span.Context, null, end - start);

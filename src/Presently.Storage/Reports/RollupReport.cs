@@ -8,7 +8,8 @@ public sealed record ReportRequest(DateTimeOffset From, DateTimeOffset To, TimeZ
     string? OnlyPerson = null, int MaxRows = int.MaxValue);
 
 /// <summary>An agent as reports name it.</summary>
-public sealed record ReportAgent(long Key, string AgentId, string Host, string Person);
+/// <param name="Team">The person's team now (null: none): a report by team counts people where they are now.</param>
+public sealed record ReportAgent(long Key, string AgentId, string Host, string Person, string? Team = null);
 
 /// <summary>A rollup total for one segment of a plan: an agent's app (and, for a context rollup, one value).</summary>
 public readonly record struct RollupTotal(int Segment, long AgentKey, string App, string? Value, long Ms);
