@@ -71,6 +71,7 @@ public static class PresentlyServer
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
         app.MapReadiness();
         app.MapAccounts();
+        app.MapTimePreferences();
         app.MapApiTokens();
         app.MapApiDocs();
         app.MapAgentEndpoints();

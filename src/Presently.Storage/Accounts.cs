@@ -194,3 +194,17 @@ public interface ITeamStore
     /// <summary>Every person in a team, by person name.</summary>
     Task<IReadOnlyDictionary<string, Team>> ListMembershipsAsync(CancellationToken ct = default);
 }
+
+/// <summary>How a person reads time: their time zone (an IANA id; null: the browser's) and the first day of their week.</summary>
+public sealed record PersonPreferences(string? TimeZone, DayOfWeek WeekStart)
+{
+    public static readonly PersonPreferences Default = new(null, DayOfWeek.Monday);
+}
+
+/// <summary>Each person's <see cref="PersonPreferences"/>.</summary>
+public interface IPreferencesStore
+{
+    /// <summary>The person's preferences, or <see cref="PersonPreferences.Default"/> when they set none.</summary>
+    Task<PersonPreferences> GetPreferencesAsync(long personId, CancellationToken ct = default);
+    Task SetPreferencesAsync(long personId, PersonPreferences preferences, CancellationToken ct = default);
+}

@@ -1,3 +1,4 @@
+using Presently.Storage;
 using System.ComponentModel;
 using Presently.Server.Api;
 using Presently.Server.Auth;
@@ -49,22 +50,25 @@ public static class ReportEndpoints
             .WithExample(query: [("from", "2026-03-01"), ("to", "2026-04-01"), ("groupBy", "person,app"), ("tz", "Europe/Berlin")]);
 
         app.MapGet("/reports", async (HttpContext ctx, string? range, string? from, string? to, string? tz, string? by, string? then,
-            ReportRunner reports, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
+            ReportRunner reports, VisibilityPolicy visibility, IPreferencesStore preferences, TimeProvider time, CancellationToken ct) =>
         {
-            var form = ReportForm.Resolve(range, from, to, tz, time.GetUtcNow());
+            // The viewer's own zone and week unless the address names a zone.
+            var mine = await preferences.GetPreferencesAsync(ctx.User.PersonId(), ct);
+            var preferred = string.IsNullOrEmpty(tz) && mine.TimeZone is not null;
+            var form = ReportForm.Resolve(range, from, to, preferred ? mine.TimeZone : tz, time.GetUtcNow(), mine.WeekStart);
             var (grouping, groupingError) = ReportForm.Grouping.Parse(by, then);
             grouping ??= ReportForm.Grouping.Default;
             if ((form.Error ?? groupingError) is { } problem)
-                return Page<ReportsPage>(new { Form = form with { Error = problem }, Grouping = grouping }, StatusCodes.Status400BadRequest);
+                return Page<ReportsPage>(new { Form = form with { Error = problem }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status400BadRequest);
             var (query, error) = ReportQuery.Parse(form.FromParam, form.ToParam, grouping.Param, form.TimeZone, time.GetUtcNow());
-            if (query is null) return Page<ReportsPage>(new { Form = form with { Error = error }, Grouping = grouping }, StatusCodes.Status400BadRequest);
+            if (query is null) return Page<ReportsPage>(new { Form = form with { Error = error }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status400BadRequest);
             var result = await reports.RunAsync(query, visibility.ReportOnlyPerson(Viewer.Of(ctx.User), query.GroupBy), ct);
             if (result is null)
             {
                 ctx.Response.Headers.RetryAfter = ReportRunner.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage }, Grouping = grouping }, StatusCodes.Status503ServiceUnavailable);
+                return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status503ServiceUnavailable);
             }
-            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result });
+            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result, ZoneIsPreferred = preferred });
         }).RequireAuthorization(Policies.Member);
         return app;
     }

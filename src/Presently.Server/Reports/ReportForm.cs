@@ -9,7 +9,7 @@ public static class ReportForm
     public sealed record Form(string Range, string FromDate, string ToDate, string TimeZone, string FromParam, string ToParam, string? Error);
 
     /// <summary>Turns the page's range choice into API parameters, all in the viewer's time zone.</summary>
-    public static Form Resolve(string? range, string? from, string? to, string? tz, DateTimeOffset now)
+    public static Form Resolve(string? range, string? from, string? to, string? tz, DateTimeOffset now, DayOfWeek weekStart = DayOfWeek.Monday)
     {
         var zoneId = string.IsNullOrWhiteSpace(tz) ? "UTC" : tz;
         if (zoneId.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
@@ -18,6 +18,9 @@ public static class ReportForm
         var iso = (DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         switch (range)
         {
+            case "week":
+                var monday = today.AddDays(-(((int)today.DayOfWeek - (int)weekStart + 7) % 7));
+                return new Form("week", iso(monday), iso(today), zoneId, iso(monday), "", null);
             case "7d":
                 return new Form("7d", iso(today.AddDays(-6)), iso(today), zoneId, iso(today.AddDays(-6)), "", null);
             case "custom":

@@ -60,6 +60,7 @@ public static class StorageSetup
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<ITeamStore>(sp => sp.GetRequiredService<SqliteAccounts>());
+        services.AddSingleton<IPreferencesStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         return services;
     }
 
@@ -80,6 +81,7 @@ public static class StorageSetup
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<ITeamStore>(sp => sp.GetRequiredService<PostgresAccounts>());
+        services.AddSingleton<IPreferencesStore>(sp => sp.GetRequiredService<PostgresAccounts>());
         return services;
     }
 }

@@ -17,12 +17,14 @@ public static class TimelineEndpoints
     }
 
     private static async Task<IResult> ShowAsync(HttpContext ctx, string? person, string? date, string? tz, int? from, int? hours,
-        ISpanStore store, IAgentRegistry agents, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct)
+        ISpanStore store, IAgentRegistry agents, VisibilityPolicy visibility, IPreferencesStore preferences, TimeProvider time, CancellationToken ct)
     {
         person = string.IsNullOrEmpty(person) ? ctx.User.PersonName() : person;
         if (person.Length > 128 || visibility.For(Viewer.Of(ctx.User), person) != Detail.Full)
             return Message(StatusCodes.Status403Forbidden, "Not allowed", "You may see the timeline of your own day, and of others' only where you see their apps.");
-        var zoneId = string.IsNullOrWhiteSpace(tz) ? "UTC" : tz;
+        // The viewer's own zone unless the address names one.
+        var preferred = string.IsNullOrWhiteSpace(tz) ? (await preferences.GetPreferencesAsync(ctx.User.PersonId(), ct)).TimeZone : null;
+        var zoneId = string.IsNullOrWhiteSpace(tz) ? preferred ?? "UTC" : tz;
         if (zoneId.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
             return Message(StatusCodes.Status400BadRequest, "Bad timeline", $"unknown time zone '{zoneId[..Math.Min(zoneId.Length, 64)]}'");
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
@@ -48,6 +50,6 @@ public static class TimelineEndpoints
             .OrderBy(l => names.GetValueOrDefault(l.AgentId) ?? l.AgentId, StringComparer.Ordinal).ThenBy(l => l.AgentId, StringComparer.Ordinal).ToList();
         var view = new TimelineView(person, day, zoneId, first, h, start, end, lanes, names, Storage.Reports.Timeline.TopTitles(shown, start, end, TimelineView.TopTitleCount),
             spans.Count > TimelineView.MaxSpans);
-        return Page<TimelinePage>(new { View = view, Zone = zone });
+        return Page<TimelinePage>(new { View = view, Zone = zone, ZoneIsPreferred = preferred is not null });
     }
 }

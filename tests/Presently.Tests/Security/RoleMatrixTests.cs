@@ -40,6 +40,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["/account"] = Level.Member,
         ["/account/agents"] = Level.Member,
         ["/account/visibility"] = Level.Member,
+        ["/account/time"] = Level.Member,
         ["/logout"] = Level.Member,
         ["/account/sign-out-everywhere"] = Level.Member,
         // Each person's own API tokens; nobody else's, admins included.
