@@ -195,8 +195,11 @@ public interface ITeamStore
     Task<IReadOnlyDictionary<string, Team>> ListMembershipsAsync(CancellationToken ct = default);
 }
 
-/// <summary>How a person reads time: their time zone (an IANA id; null: the browser's) and the first day of their week.</summary>
-public sealed record PersonPreferences(string? TimeZone, DayOfWeek WeekStart)
+/// <summary>
+/// How a person reads time: their time zone (an IANA id; null: the browser's), the first day of their
+/// week, and the hour their day starts at (for people who work past midnight: with 4, 02:00 is in the day before).
+/// </summary>
+public sealed record PersonPreferences(string? TimeZone, DayOfWeek WeekStart, int DayStartHour = 0)
 {
     public static readonly PersonPreferences Default = new(null, DayOfWeek.Monday);
 }

@@ -13,13 +13,14 @@ public static class ReportEndpoints
         app.MapGet("/api/v1/report", async Task<IResult> (HttpContext ctx,
             [Description("Start of the period: a date (yyyy-MM-dd, local midnight in tz) or an ISO 8601 instant with an offset. Default: today's midnight in tz.")] string? from,
             [Description("End of the period (exclusive): a date or an instant, as from; at most 400 days after it. Default: now.")] string? to,
-            [Description("What to group by, comma-separated and in order: person, agent, host, app, day, or a context key (site, tab, project, file, command, track, artist, player). Default: person,app.")] string? groupBy,
+            [Description("What to group by, comma-separated and in order: person, team, agent, host, app, day, or a context key (site, tab, project, file, command, track, artist, player). Default: person,app.")] string? groupBy,
             [Description("The IANA time zone for dates and days, such as Europe/Berlin. Default: UTC.")] string? tz,
             [Description("json (the default) or csv: a download with one row per group, the same columns as the JSON rows.")] string? format,
+            [Description("The hour (0–23) local days start at, for people who work past midnight: with 4, dates mean 04:00 and 02:00 counts for the day before. Default: 0.")] string? dayStart,
             ReportRunner reports, VisibilityPolicy visibility, TimeProvider time, CancellationToken ct) =>
         {
             if (format is not (null or "json" or "csv")) return TypedResults.Problem("format is json (the default) or csv", statusCode: StatusCodes.Status400BadRequest, title: "Bad report query");
-            var (query, error) = ReportQuery.Parse(from, to, groupBy, tz, time.GetUtcNow());
+            var (query, error) = ReportQuery.Parse(from, to, groupBy, tz, time.GetUtcNow(), dayStart);
             if (query is null) return TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Bad report query");
             var result = await reports.RunAsync(query, visibility.ReportOnlyPerson(Viewer.Of(ctx.User), query.GroupBy), ct);
             if (result is null)
@@ -55,12 +56,12 @@ public static class ReportEndpoints
             // The viewer's own zone and week unless the address names a zone.
             var mine = await preferences.GetPreferencesAsync(ctx.User.PersonId(), ct);
             var preferred = string.IsNullOrEmpty(tz) && mine.TimeZone is not null;
-            var form = ReportForm.Resolve(range, from, to, preferred ? mine.TimeZone : tz, time.GetUtcNow(), mine.WeekStart);
+            var form = ReportForm.Resolve(range, from, to, preferred ? mine.TimeZone : tz, time.GetUtcNow(), mine.WeekStart, mine.DayStartHour);
             var (grouping, groupingError) = ReportForm.Grouping.Parse(by, then);
             grouping ??= ReportForm.Grouping.Default;
             if ((form.Error ?? groupingError) is { } problem)
                 return Page<ReportsPage>(new { Form = form with { Error = problem }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status400BadRequest);
-            var (query, error) = ReportQuery.Parse(form.FromParam, form.ToParam, grouping.Param, form.TimeZone, time.GetUtcNow());
+            var (query, error) = ReportQuery.Parse(form.FromParam, form.ToParam, grouping.Param, form.TimeZone, time.GetUtcNow(), mine.DayStartHour.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (query is null) return Page<ReportsPage>(new { Form = form with { Error = error }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status400BadRequest);
             var result = await reports.RunAsync(query, visibility.ReportOnlyPerson(Viewer.Of(ctx.User), query.GroupBy), ct);
             if (result is null)
@@ -68,7 +69,7 @@ public static class ReportEndpoints
                 ctx.Response.Headers.RetryAfter = ReportRunner.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status503ServiceUnavailable);
             }
-            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result, ZoneIsPreferred = preferred });
+            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result, ZoneIsPreferred = preferred, DayStartHour = mine.DayStartHour });
         }).RequireAuthorization(Policies.Member);
         return app;
     }

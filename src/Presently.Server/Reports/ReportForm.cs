@@ -9,12 +9,13 @@ public static class ReportForm
     public sealed record Form(string Range, string FromDate, string ToDate, string TimeZone, string FromParam, string ToParam, string? Error);
 
     /// <summary>Turns the page's range choice into API parameters, all in the viewer's time zone.</summary>
-    public static Form Resolve(string? range, string? from, string? to, string? tz, DateTimeOffset now, DayOfWeek weekStart = DayOfWeek.Monday)
+    public static Form Resolve(string? range, string? from, string? to, string? tz, DateTimeOffset now, DayOfWeek weekStart = DayOfWeek.Monday, int dayStartHour = 0)
     {
         var zoneId = string.IsNullOrWhiteSpace(tz) ? "UTC" : tz;
         if (zoneId.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
             return new Form("today", "", "", "UTC", "", "", $"unknown time zone '{zoneId[..Math.Min(zoneId.Length, 64)]}'");
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+        // Today is the day that started last, at the viewer's own hour.
+        var today = HoursReport.LocalDay(now.ToUnixTimeMilliseconds(), zone, dayStartHour);
         var iso = (DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         switch (range)
         {

@@ -3,8 +3,8 @@ using Presently.Storage.Reports;
 
 namespace Presently.Server.Reports;
 
-/// <summary>A validated report request: the period, the viewer's time zone and the grouping.</summary>
-public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZoneInfo TimeZone, IReadOnlyList<ReportDimension> GroupBy)
+/// <summary>A validated report request: the period, the viewer's time zone and the hour their days start, and the grouping.</summary>
+public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZoneInfo TimeZone, IReadOnlyList<ReportDimension> GroupBy, int DayStartHour = 0)
 {
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(400);
 
@@ -17,15 +17,20 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
 
     /// <summary>
     /// <paramref name="from"/> and <paramref name="to"/> are ISO 8601 instants with an offset, or dates
-    /// (yyyy-MM-dd) meaning local midnight in <paramref name="tz"/>. Defaults: today so far, UTC, person,app.
+    /// (yyyy-MM-dd) meaning the start of that local day in <paramref name="tz"/>: midnight, or
+    /// <paramref name="dayStart"/>:00 for people whose day starts later (0–23). Defaults: today so far,
+    /// UTC, midnight, person,app.
     /// </summary>
-    public static (ReportQuery? Query, string? Error) Parse(string? from, string? to, string? groupBy, string? tz, DateTimeOffset now)
+    public static (ReportQuery? Query, string? Error) Parse(string? from, string? to, string? groupBy, string? tz, DateTimeOffset now, string? dayStart = null)
     {
         if (!TryZone(tz, out var zone)) return (null, $"unknown time zone '{Truncate(tz)}'; use an IANA name such as Europe/Berlin");
+        var hour = 0;
+        if (!string.IsNullOrEmpty(dayStart) && (dayStart.Length > 2 || !int.TryParse(dayStart, NumberStyles.None, CultureInfo.InvariantCulture, out hour) || hour > 23))
+            return (null, $"dayStart is an hour from 0 to 23, not '{Truncate(dayStart)}'");
 
-        var todayStart = LocalMidnight(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime), zone);
-        if (!TryInstant(from, zone, todayStart, out var start)) return (null, $"'from' is not an ISO 8601 date or instant: '{Truncate(from)}'");
-        if (!TryInstant(to, zone, now, out var end)) return (null, $"'to' is not an ISO 8601 date or instant: '{Truncate(to)}'");
+        var todayStart = LocalMidnight(HoursReport.LocalDay(now.ToUnixTimeMilliseconds(), zone, hour), zone, hour);
+        if (!TryInstant(from, zone, hour, todayStart, out var start)) return (null, $"'from' is not an ISO 8601 date or instant: '{Truncate(from)}'");
+        if (!TryInstant(to, zone, hour, now, out var end)) return (null, $"'to' is not an ISO 8601 date or instant: '{Truncate(to)}'");
         if (!IsReportable(start) || !IsReportable(end)) return (null, DateRangeError);
         if (end <= start) return (null, "'to' must be after 'from'");
         if (end - start > MaxPeriod) return (null, $"a report covers at most {MaxPeriod.TotalDays:0} days");
@@ -38,15 +43,16 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
             if (dims.Contains(d)) return (null, $"groupBy names '{part}' twice");
             dims.Add(d);
         }
-        return (new ReportQuery(start, end, zone, dims), null);
+        return (new ReportQuery(start, end, zone, dims, hour), null);
     }
 
     private static bool IsReportable(DateTimeOffset t) =>
         t >= new DateTimeOffset(FirstDay.AddDays(-1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
         && t <= new DateTimeOffset(LastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
-    public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo zone) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(HoursReport.NextLocalMidnightMs(day.AddDays(-1), zone));
+    /// <summary>Where <paramref name="day"/> starts: local midnight, or <paramref name="dayStartHour"/>:00.</summary>
+    public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo zone, int dayStartHour = 0) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(HoursReport.NextLocalMidnightMs(day.AddDays(-1), zone, dayStartHour));
 
     private static bool TryZone(string? tz, out TimeZoneInfo zone)
     {
@@ -56,7 +62,7 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
         return TimeZoneInfo.TryFindSystemTimeZoneById(tz, out zone!);
     }
 
-    private static bool TryInstant(string? text, TimeZoneInfo zone, DateTimeOffset fallback, out DateTimeOffset value)
+    private static bool TryInstant(string? text, TimeZoneInfo zone, int dayStartHour, DateTimeOffset fallback, out DateTimeOffset value)
     {
         value = fallback;
         if (string.IsNullOrWhiteSpace(text)) return true;
@@ -64,7 +70,7 @@ public sealed record ReportQuery(DateTimeOffset From, DateTimeOffset To, TimeZon
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
             // Out-of-range days are answered by the range check; here they must not reach date arithmetic.
-            value = IsReportableDay(day) ? LocalMidnight(day, zone) : DateTimeOffset.MinValue;
+            value = IsReportableDay(day) ? LocalMidnight(day, zone, dayStartHour) : DateTimeOffset.MinValue;
             return true;
         }
         // An instant must say where it is: 2026-11-29T10:00:00Z or …+01:00.

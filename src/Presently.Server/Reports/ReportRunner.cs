@@ -41,7 +41,7 @@ public sealed class ReportRunner : IDisposable
         {
             using var lease = await _limiter.AcquireAsync(1, linked.Token);
             if (!lease.IsAcquired) return null;
-            return await _store.RunReportAsync(new ReportRequest(q.From, q.To, q.TimeZone, q.GroupBy, onlyPerson, _options.ReportMaxRows), linked.Token);
+            return await _store.RunReportAsync(new ReportRequest(q.From, q.To, q.TimeZone, q.GroupBy, onlyPerson, _options.ReportMaxRows, q.DayStartHour), linked.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {

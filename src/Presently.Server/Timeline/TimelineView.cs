@@ -19,12 +19,16 @@ public sealed record TimelineView(
     IReadOnlyList<TimelineLane> Lanes,
     IReadOnlyDictionary<string, string> DeviceNames,
     IReadOnlyList<TitleTotal> TopTitles,
-    bool Truncated)
+    bool Truncated,
+    int DayStartHour = 0)
 {
     public const int MaxSpans = 20_000;
     public const int TopTitleCount = 10;
 
     public double Seconds => (To - From).TotalSeconds;
+
+    /// <summary>The clock hour <paramref name="hoursIntoDay"/> hours after the day starts, as the axis writes it.</summary>
+    public string ClockHour(int hoursIntoDay) => $"{(hoursIntoDay + DayStartHour) % 24:00}:00";
 
     /// <summary>The page's address for another day or window of the same person.</summary>
     public string Link(DateOnly? date = null, int? firstHour = null, int? hours = null)

@@ -164,12 +164,13 @@ internal static class PostgresSchema
         );
         CREATE INDEX api_tokens_by_person ON api_tokens(person_id, id);
         """,
-        // How each person reads time: time zone and first day of the week.
+        // How each person reads time: time zone, first day of the week, the hour their day starts.
         """
         CREATE TABLE person_preferences (
             person_id      bigint PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
             time_zone      text,
-            week_start     integer NOT NULL DEFAULT 1
+            week_start     integer NOT NULL DEFAULT 1,
+            day_start_hour integer NOT NULL DEFAULT 0
         );
         """,
     ];

@@ -88,7 +88,8 @@ public static class HoursReport
         TimeZoneInfo timeZone,
         IReadOnlyList<ReportDimension> groupBy,
         CancellationToken ct = default,
-        int maxRows = int.MaxValue)
+        int maxRows = int.MaxValue,
+        int dayStartHour = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
@@ -122,8 +123,8 @@ public static class HoursReport
 
             while (start < end)
             {
-                var day = LocalDay(start, timeZone);
-                var pieceEnd = Math.Min(end, NextLocalMidnightMs(day, timeZone));
+                var day = LocalDay(start, timeZone, dayStartHour);
+                var pieceEnd = Math.Min(end, NextLocalMidnightMs(day, timeZone, dayStartHour));
                 totals.Add(owner, span.App, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), span.Context, null, pieceEnd - start);
                 start = pieceEnd;
             }
@@ -131,13 +132,15 @@ public static class HoursReport
         return totals.ToResult(from, to, timeZone, maxRows);
     }
 
-    public static DateOnly LocalDay(long utcMs, TimeZoneInfo tz) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(utcMs), tz).DateTime);
+    /// <summary>The local day <paramref name="utcMs"/> is in, for days that start at <paramref name="dayStartHour"/>:00 (4: 02:00 is in the day before).</summary>
+    public static DateOnly LocalDay(long utcMs, TimeZoneInfo tz, int dayStartHour = 0) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(utcMs), tz).DateTime.AddHours(-dayStartHour));
 
-    public static long NextLocalMidnightMs(DateOnly day, TimeZoneInfo tz)
+    /// <summary>Where the day after <paramref name="day"/> starts: <paramref name="dayStartHour"/>:00 local time (midnight by default).</summary>
+    public static long NextLocalMidnightMs(DateOnly day, TimeZoneInfo tz, int dayStartHour = 0)
     {
-        var local = day.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        // Where midnight does not exist (a DST jump at 00:00), the day starts at the first valid minute.
+        var local = day.AddDays(1).ToDateTime(new TimeOnly(dayStartHour, 0), DateTimeKind.Unspecified);
+        // Where that hour does not exist (a DST jump), the day starts at the first valid minute.
         while (tz.IsInvalidTime(local)) local = local.AddMinutes(15);
         return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUnixTimeMilliseconds();
     }

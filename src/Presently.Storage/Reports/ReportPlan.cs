@@ -21,13 +21,14 @@ public sealed record ReportPlan(IReadOnlyList<string?> SegmentLabels, IReadOnlyL
     public const long DayMs = 86_400_000;
 
     /// <param name="useRollups">False when the grouping needs what rollups do not keep: then every segment is read from spans.</param>
-    public static ReportPlan Create(long fromMs, long toMs, TimeZoneInfo timeZone, bool byDay, bool useRollups)
+    /// <param name="dayStartHour">The local hour days start at (0: midnight).</param>
+    public static ReportPlan Create(long fromMs, long toMs, TimeZoneInfo timeZone, bool byDay, bool useRollups, int dayStartHour = 0)
     {
         var labels = new List<string?>();
         var days = new List<BucketRange>();
         var hours = new List<BucketRange>();
         var edges = new List<TimeRange>();
-        foreach (var (label, a, b) in Segments(fromMs, toMs, timeZone, byDay))
+        foreach (var (label, a, b) in Segments(fromMs, toMs, timeZone, byDay, dayStartHour))
         {
             var i = labels.Count;
             labels.Add(label);
@@ -56,8 +57,8 @@ public sealed record ReportPlan(IReadOnlyList<string?> SegmentLabels, IReadOnlyL
         return new ReportPlan(labels, days, hours, edges);
     }
 
-    /// <summary>The period cut at the viewer's local midnights (labelled yyyy-MM-dd), or whole.</summary>
-    private static IEnumerable<(string? Label, long From, long To)> Segments(long fromMs, long toMs, TimeZoneInfo timeZone, bool byDay)
+    /// <summary>The period cut where the viewer's local days start (labelled yyyy-MM-dd), or whole.</summary>
+    private static IEnumerable<(string? Label, long From, long To)> Segments(long fromMs, long toMs, TimeZoneInfo timeZone, bool byDay, int dayStartHour)
     {
         if (!byDay)
         {
@@ -66,8 +67,8 @@ public sealed record ReportPlan(IReadOnlyList<string?> SegmentLabels, IReadOnlyL
         }
         for (var start = fromMs; start < toMs;)
         {
-            var day = HoursReport.LocalDay(start, timeZone);
-            var end = Math.Min(toMs, HoursReport.NextLocalMidnightMs(day, timeZone));
+            var day = HoursReport.LocalDay(start, timeZone, dayStartHour);
+            var end = Math.Min(toMs, HoursReport.NextLocalMidnightMs(day, timeZone, dayStartHour));
             yield return (day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), start, end);
             start = end;
         }

@@ -4,8 +4,9 @@ using Presently.Storage.Rollups;
 namespace Presently.Storage.Reports;
 
 /// <summary>What a report asks a store for: the period, the viewer's time zone, the grouping, and whose time (null: everyone's).</summary>
+/// <param name="DayStartHour">The local hour the report's days start at, for grouping by day (0: midnight).</param>
 public sealed record ReportRequest(DateTimeOffset From, DateTimeOffset To, TimeZoneInfo TimeZone, IReadOnlyList<ReportDimension> GroupBy,
-    string? OnlyPerson = null, int MaxRows = int.MaxValue);
+    string? OnlyPerson = null, int MaxRows = int.MaxValue, int DayStartHour = 0);
 
 /// <summary>An agent as reports name it.</summary>
 /// <param name="Team">The person's team now (null: none): a report by team counts people where they are now.</param>
@@ -55,7 +56,7 @@ public static class RollupReport
         var contextKey = contextDims.Count == 1 ? ReportDimensions.ContextKey(contextDims[0]) : null;
         var useRollups = contextDims.Count == 0 || (contextKey is not null && RollupDelta.RolledUpContextKeys.Contains(contextKey));
         var plan = ReportPlan.Create(request.From.ToUnixTimeMilliseconds(), request.To.ToUnixTimeMilliseconds(), request.TimeZone,
-            groupBy.Contains(ReportDimension.Day), useRollups);
+            groupBy.Contains(ReportDimension.Day), useRollups, request.DayStartHour);
 
         var agents = await source.GetReportAgentsAsync(request.OnlyPerson, ct);
         var totals = new GroupTotals(groupBy);

@@ -4,13 +4,13 @@ namespace Presently.Storage.Sqlite;
 public sealed partial class SqliteAccounts : IPreferencesStore
 {
     public async Task<PersonPreferences> GetPreferencesAsync(long personId, CancellationToken ct = default) =>
-        await QuerySingleAsync("SELECT time_zone, week_start FROM person_preferences WHERE person_id = $p0",
-            r => new PersonPreferences(r.IsDBNull(0) ? null : r.GetString(0), (DayOfWeek)Math.Clamp(r.GetInt32(1), 0, 6)), ct, personId)
+        await QuerySingleAsync("SELECT time_zone, week_start, day_start_hour FROM person_preferences WHERE person_id = $p0",
+            r => new PersonPreferences(r.IsDBNull(0) ? null : r.GetString(0), (DayOfWeek)Math.Clamp(r.GetInt32(1), 0, 6), Math.Clamp(r.GetInt32(2), 0, 23)), ct, personId)
         ?? PersonPreferences.Default;
 
     public Task SetPreferencesAsync(long personId, PersonPreferences preferences, CancellationToken ct = default) =>
         ExecuteAsync("""
-            INSERT INTO person_preferences(person_id, time_zone, week_start) SELECT id, $p1, $p2 FROM persons WHERE id = $p0
-            ON CONFLICT(person_id) DO UPDATE SET time_zone = excluded.time_zone, week_start = excluded.week_start
-            """, ct, personId, preferences.TimeZone, (int)preferences.WeekStart);
+            INSERT INTO person_preferences(person_id, time_zone, week_start, day_start_hour) SELECT id, $p1, $p2, $p3 FROM persons WHERE id = $p0
+            ON CONFLICT(person_id) DO UPDATE SET time_zone = excluded.time_zone, week_start = excluded.week_start, day_start_hour = excluded.day_start_hour
+            """, ct, personId, preferences.TimeZone, (int)preferences.WeekStart, preferences.DayStartHour);
 }

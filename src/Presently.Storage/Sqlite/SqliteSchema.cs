@@ -155,12 +155,13 @@ internal static class SqliteSchema
         );
         CREATE INDEX api_tokens_by_person ON api_tokens(person_id, id);
         """,
-        // How each person reads time: time zone and first day of the week.
+        // How each person reads time: time zone, first day of the week, the hour their day starts.
         """
         CREATE TABLE person_preferences (
             person_id      INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
             time_zone      TEXT,
-            week_start     INTEGER NOT NULL DEFAULT 1
+            week_start     INTEGER NOT NULL DEFAULT 1,
+            day_start_hour INTEGER NOT NULL DEFAULT 0
         );
         """,
     ];

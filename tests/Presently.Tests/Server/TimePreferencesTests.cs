@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Presently.Protocol;
@@ -58,5 +59,36 @@ public sealed class TimePreferencesTests : IAsyncLifetime
         Assert.Matches("<p class=\"error\">[^<]+</p>", await response.Content.ReadAsStringAsync());
         Assert.Equal(PersonPreferences.Default,
             await _server.Services.GetRequiredService<IPreferencesStore>().GetPreferencesAsync((await _server.Services.GetRequiredService<IAccountStore>().FindPersonAsync("ann"))!.Id));
+    }
+
+    [Fact]
+    public async Task A_day_that_starts_at_four_counts_the_small_hours_for_the_day_before()
+    {
+        var t = new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero);
+        await _server.Store.RegisterAgentAsync(new AgentRegistration("night", "nora", "h", "Linux", "1", [], t, 0), sharedCredential: true);
+        await _server.Store.CommitAsync([new IngestBatch("night", [
+            new Presently.Protocol.SpanRecord(1, 1, t.AddHours(2).ToUnixTimeMilliseconds(), t.AddHours(3).ToUnixTimeMilliseconds(), Presently.Protocol.SpanState.Active, "code", null, null),
+            new Presently.Protocol.SpanRecord(2, 2, t.AddHours(5).ToUnixTimeMilliseconds(), t.AddHours(5.5).ToUnixTimeMilliseconds(), Presently.Protocol.SpanState.Active, "code", null, null)])]);
+
+        var json = await _server.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/report?from=2026-11-27&to=2026-11-29&groupBy=day&tz=UTC&dayStart=4");
+        var rows = json.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("day").GetString()!, r => r.GetProperty("seconds").GetDouble());
+        Assert.Equal(3600, rows["2026-11-27"]);  // 02:00–03:00 on the 28th: the night of the 27th
+        Assert.Equal(1800, rows["2026-11-28"]);
+        // A date means 04:00 of that day: the period starts there.
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 4, 0, 0, TimeSpan.Zero), json.GetProperty("from").GetDateTimeOffset());
+        var midnight = await _server.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/report?from=2026-11-27&to=2026-11-29&groupBy=day&tz=UTC");
+        Assert.Equal(5400, midnight.GetProperty("rows").EnumerateArray().Single().GetProperty("seconds").GetDouble());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/api/v1/report?dayStart=24")).StatusCode);
+
+        // Set as a preference, the page uses it and says so; the timeline starts its axis there.
+        using var nora = await _server.SignInAsync("nora", Role.Member);
+        await nora.PostFormAsync("/account/time", "/account/time", new() { ["tz"] = "UTC", ["weekStart"] = "Monday", ["dayStart"] = "4" });
+        var page = await nora.Http.GetStringAsync("/reports?range=custom&from=2026-11-27&to=2026-11-28&by=day&then=none");
+        Assert.Contains("days from 04:00", page);
+        Assert.Contains("<td>2026-11-27</td><td>1:00:00</td>", page);
+        Assert.Contains("&amp;dayStart=4", page);
+        var timeline = await nora.Http.GetStringAsync("/timeline?date=2026-11-27");
+        Assert.Contains(">04:00</a>", timeline);
+        Assert.Contains("x=\"79200\" width=\"3600\"", timeline); // 02:00 on the 28th is 22 h into the 27th's day
     }
 }

@@ -2,7 +2,7 @@ using Presently.Storage;
 
 namespace Presently.Tests.Storage.Contract;
 
-/// <summary>Each person's time zone and week start: defaults until set, replaced whole when set.</summary>
+/// <summary>Each person's time zone, week start and day start: defaults until set, replaced whole when set.</summary>
 public abstract partial class AccountStoreContract
 {
     [Fact]
@@ -13,8 +13,8 @@ public abstract partial class AccountStoreContract
         var bob = await Person("bob");
         Assert.Equal(PersonPreferences.Default, await prefs.GetPreferencesAsync(ann.Id));
 
-        await prefs.SetPreferencesAsync(ann.Id, new PersonPreferences("Asia/Kolkata", DayOfWeek.Sunday));
-        Assert.Equal(new PersonPreferences("Asia/Kolkata", DayOfWeek.Sunday), await prefs.GetPreferencesAsync(ann.Id));
+        await prefs.SetPreferencesAsync(ann.Id, new PersonPreferences("Asia/Kolkata", DayOfWeek.Sunday, 4));
+        Assert.Equal(new PersonPreferences("Asia/Kolkata", DayOfWeek.Sunday, 4), await prefs.GetPreferencesAsync(ann.Id));
         Assert.Equal(PersonPreferences.Default, await prefs.GetPreferencesAsync(bob.Id));
 
         await prefs.SetPreferencesAsync(ann.Id, new PersonPreferences(null, DayOfWeek.Saturday));

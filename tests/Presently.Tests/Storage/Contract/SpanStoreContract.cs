@@ -115,15 +115,19 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
             stored.AddRange((await Store.GetSpansAsync(id)).Where(s => s.State == SpanState.Active && s.End > s.Start)
                 .Select(s => new ReportSpan(person, id, host, s.App, s.Start.ToUnixTimeMilliseconds(), s.End.ToUnixTimeMilliseconds(), s.Context)));
 
+        // Days that start at another hour than midnight, for a third of the reports (drawn apart, so
+        // the other draws are those of before).
+        var dayStarts = new Random(seed + 1);
         for (var i = 0; i < 300; i++)
         {
+            var dayStart = dayStarts.Next(3) == 0 ? dayStarts.Next(1, 24) : 0;
             var zone = TimeZoneInfo.FindSystemTimeZoneById(Zones[random.Next(Zones.Length)]);
             var groupBy = Groupings[random.Next(Groupings.Length)];
             var (from, to) = RandomPeriod(random, start, zone);
             var onlyPerson = random.Next(3) == 0 ? "ann" : null;
-            var expected = HoursReport.Compute(stored.Where(s => onlyPerson is null || s.Person == onlyPerson), from, to, zone, groupBy);
-            var actual = await Store.RunReportAsync(new ReportRequest(from, to, zone, groupBy, onlyPerson));
-            var context = $"period {from:O} – {to:O} in {zone.Id}, by {string.Join(",", groupBy)}, only {onlyPerson ?? "everyone"}";
+            var expected = HoursReport.Compute(stored.Where(s => onlyPerson is null || s.Person == onlyPerson), from, to, zone, groupBy, dayStartHour: dayStart);
+            var actual = await Store.RunReportAsync(new ReportRequest(from, to, zone, groupBy, onlyPerson, DayStartHour: dayStart));
+            var context = $"period {from:O} – {to:O} in {zone.Id}, days from {dayStart}:00, by {string.Join(",", groupBy)}, only {onlyPerson ?? "everyone"}";
             Assert.True(expected.Rows.Count > 0 || to - from < TimeSpan.FromHours(1) || actual.Rows.Count == 0, context);
             Assert.Equal(Rows(expected), Rows(actual));
         }
