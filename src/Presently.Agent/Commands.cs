@@ -28,6 +28,9 @@ internal static class Commands
             // Media players are followed in the background: the agent never waits on the session bus.
             using var media = settings.Context.Media && OperatingSystem.IsLinux()
                 ? new Context.MprisWatcher(settings.Context.SessionBusAddress, TimeProvider.System, log).Start() : null;
+            // Once started (and connected, usually), start-up code need not stay resident (ResidentCode).
+            using var trim = OperatingSystem.IsLinux()
+                ? new Timer(_ => Platforms.Linux.ResidentCode.Trim(), null, TimeSpan.FromSeconds(20), Timeout.InfiniteTimeSpan) : null;
             await new AgentRunner(settings, sensor, systemEvents, TimeProvider.System, log,
                 Context.ContextEnrichers.For(settings.Context, media), media).RunAsync(stop.Token);
             return 0;
