@@ -147,7 +147,10 @@ public sealed class LiveState
     private void Set(AgentLiveView view)
     {
         var isNew = !_agents.TryGetValue(view.AgentId, out var old);
-        view = view with { InMeeting = _meetings.Matches(view.Current) };
+        // Checkpoints only move the end of the span in front: its meeting verdict stands.
+        var sameFront = old?.Current is { } was && view.Current is { } now && was.State == now.State && was.App == now.App
+            && was.Title == now.Title && was.Context?[ContextKeys.Site] == now.Context?[ContextKeys.Site];
+        view = view with { InMeeting = sameFront ? old!.InMeeting : _meetings.Matches(view.Current) };
         view = view with { StatusSince = !isNew && old!.Status == view.Status ? old.StatusSince : view.Since };
         if (!isNew && old!.ShowsSameAs(view))
         {
