@@ -26,7 +26,7 @@ public static class ConfigFuzz
     {
         var m = new Mutator(seed);
         var failures = new List<string>();
-        long inputs = 0, accepted = 0, peak = 0;
+        long inputs = 0, accepted = 0, largest = 0;
         var path = Path.Combine(workDirectory, "agent.json");
         var valid = Encoding.UTF8.GetBytes(Valid);
         var clock = Stopwatch.StartNew();
@@ -35,6 +35,7 @@ public static class ConfigFuzz
             var bytes = m.Mutate(valid, valid);
             File.WriteAllBytes(path, bytes);
             inputs++;
+            var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 AgentSettingsLoader.Load(path, new Dictionary<string, string?>());
@@ -47,8 +48,8 @@ public static class ConfigFuzz
             {
                 failures.Add($"{ex.GetType().Name}: {ex.Message.Split('\n')[0]} on {Convert.ToBase64String(bytes)}");
             }
-            if ((inputs & 0xff) == 0) peak = Math.Max(peak, GC.GetTotalMemory(false));
+            largest = Math.Max(largest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        return new FuzzResult("config", inputs, accepted, failures, peak);
+        return new FuzzResult("config", inputs, accepted, failures, largest);
     }
 }
