@@ -36,6 +36,13 @@ public interface ISpanStore : IAsyncDisposable
     /// <summary>Sums the rollups again from the stored spans, in one transaction (they should never differ; this proves it or repairs it).</summary>
     Task RebuildRollupsAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// Works out again which of these people's devices held their time (<see cref="Reports.ForegroundDevice"/>)
+    /// over their whole history, with the rollups: after an agent moved from one person to another, or
+    /// was removed with its data.
+    /// </summary>
+    Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default);
+
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
 
     /// <summary>

@@ -6,7 +6,7 @@ using Presently.Storage;
 namespace Presently.Server.Admin;
 
 /// <summary>What an admin can do to an agent; every action is audited and takes effect on the live connection.</summary>
-public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, AgentConnections connections, LiveState live, IAuditLog audit, TimeProvider time)
+public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, ISpanStore spans, AgentConnections connections, LiveState live, IAuditLog audit, TimeProvider time)
 {
     public async Task<bool> BlockAsync(string actor, string agentId)
     {
@@ -26,7 +26,10 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
 
     public async Task<bool> RemoveAsync(string actor, string agentId, bool deleteData)
     {
+        var owner = await PersonOfAsync(agentId);
         if (!await registry.RemoveAsync(agentId, deleteData)) return false;
+        // Time the removed agent held goes back to the person's other devices.
+        if (deleteData && owner is { } personId) await spans.RecountPeopleAsync([personId]);
         await audit.WriteAsync(time.GetUtcNow(), actor, deleteData ? "removed agent and deleted its data" : "removed agent, kept its data", agentId);
         await connections.CloseAsync(agentId, CloseCodes.Removed, "removed by an admin");
         live.Remove(agentId);
@@ -45,9 +48,15 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
     public async Task<bool> ReassignAsync(string actor, string agentId, long personId)
     {
         var person = await accounts.GetPersonAsync(personId);
+        var owner = await PersonOfAsync(agentId);
         if (person is null || !await registry.ReassignAsync(agentId, personId)) return false;
+        // Which device held each instant changes for both people.
+        await spans.RecountPeopleAsync(owner is { } before && before != personId ? [before, personId] : [personId]);
         await audit.WriteAsync(time.GetUtcNow(), actor, "reassigned agent", agentId, $"to {person.Name}");
         if (live.Get(agentId) is { } view) live.Identify(agentId, person.Name, view.Name);
         return true;
     }
+
+    private async Task<long?> PersonOfAsync(string agentId) =>
+        (await registry.ListAgentsAsync()).FirstOrDefault(a => a.AgentId == agentId)?.PersonId;
 }

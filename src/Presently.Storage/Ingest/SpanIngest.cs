@@ -1,4 +1,5 @@
 using Presently.Protocol;
+using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Ingest;
@@ -7,7 +8,9 @@ namespace Presently.Storage.Ingest;
 /// <param name="MaxEndMs">At least the latest end of any span of the agent.</param>
 /// <param name="LatestSpanId">The span starting last (or <see cref="long.MinValue"/> for none), and <paramref name="LatestStartMs"/> its start
 /// (<see cref="long.MinValue"/> for none).</param>
-internal readonly record struct AgentIngestState(long Key, long StoredThrough, long MaxEndMs, long MaxSpanId, long LatestSpanId, long LatestStartMs);
+/// <param name="PersonId">Whose agent it is; <paramref name="SharesPerson"/>: the person has other agents, so their overlaps are kept.</param>
+internal readonly record struct AgentIngestState(long Key, long StoredThrough, long MaxEndMs, long MaxSpanId, long LatestSpanId, long LatestStartMs,
+    long PersonId = 0, bool SharesPerson = false);
 
 /// <summary>The stored version of a span: part 0's fields, the last part's end, how many parts.</summary>
 internal readonly record struct ExistingSpan(long Seq, long StartMs, long EndMs, SpanState State, string? App, string? Context, long Bytes, int Parts);
@@ -41,6 +44,25 @@ internal interface IIngestTarget
     /// last (null when a new version moved it earlier and which one starts last is not known).
     /// </summary>
     Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, long maxSpanId, (long SpanId, long StartMs)? latest, CancellationToken ct);
+
+    /// <summary>
+    /// The person's active rows (every agent of theirs) overlapping [from, to), cut to it; each with its
+    /// span's start (a row's start less its part times <see cref="StoredSpans.MaxRowMs"/>) and, as payload,
+    /// an overlap row of its agent, app and context.
+    /// </summary>
+    Task<IReadOnlyList<DeviceSpan<OverlapRow>>> PersonSpansAsync(long personId, long fromMs, long toMs, CancellationToken ct);
+
+    /// <summary>The person's overlap rows starting in [from, to), in <see cref="DeviceOverlaps.Order"/>.</summary>
+    Task<IReadOnlyList<OverlapRow>> OverlapsAsync(long personId, long fromMs, long toMs, CancellationToken ct);
+
+    /// <summary>Replaces the person's overlap rows starting in [from, to) with <paramref name="rows"/>.</summary>
+    Task ReplaceOverlapsAsync(long personId, long fromMs, long toMs, IReadOnlyList<OverlapRow> rows, CancellationToken ct);
+
+    /// <summary>
+    /// For each person named (null: each person with more than one agent), the period their active
+    /// spans and their overlap rows cover.
+    /// </summary>
+    Task<IReadOnlyList<(long PersonId, long FromMs, long ToMs)>> PeopleRangesAsync(IReadOnlyList<long>? personIds, CancellationToken ct);
 }
 
 /// <summary>
@@ -57,7 +79,9 @@ internal interface IIngestTarget
 /// and past <see cref="StoreLimits.DailySpans"/> new spans are not stored — so a day holds at most
 /// the quota plus DailySpans short rows. Either way the batch is acknowledged, so nothing is held back or replayed forever;</item>
 /// <item>a span is stored in parts of at most <see cref="StoredSpans.MaxRowMs"/>, and its active time goes
-/// into the rollups (a new version's minus the old one's) in the same transaction.</item>
+/// into the rollups (a new version's minus the old one's) in the same transaction;</item>
+/// <item>where a person's agents are active at once, the time the device in front holds is kept as
+/// overlaps of the others (<see cref="DeviceOverlaps"/>) and taken out of their rollups, in the same transaction.</item>
 /// </list>
 /// </summary>
 internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, RollupDelta rollups)
@@ -85,6 +109,7 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
         if (maxEnd != 0 && latestId == long.MinValue && await target.LatestSpanAsync(key, ct) is { } latest) (latestId, latestStart) = latest;
 
         var days = new Dictionary<long, DayUse>();
+        var touched = new List<(long From, long To)>();
         var overQuota = false;
         foreach (var s in batch.Spans)
         {
@@ -118,6 +143,8 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
             _written[(key, s.SpanId)] = new ExistingSpan(s.Seq, kept.Start, kept.End, s.State, app, context, bytes, StoredSpans.PartCount(kept.Start, kept.End));
             if (existing is { State: SpanState.Active } old) rollups.Add(key, old.StartMs, old.EndMs, old.App, SpanContext.FromJson(old.Context), -1);
             if (s.State == SpanState.Active) rollups.Add(key, kept.Start, kept.End, app, context is null ? null : s.Context, +1);
+            if (agent.SharesPerson)
+                touched.Add(existing is { } was ? (Math.Min(was.StartMs, kept.Start), Math.Max(was.EndMs, kept.End)) : kept);
             if (oldUse is not null)
             {
                 oldUse.Bytes -= existing!.Value.Bytes;
@@ -132,6 +159,7 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
             else if (s.SpanId == latestId) (latestId, latestStart) = (long.MinValue, long.MaxValue);
         }
 
+        foreach (var (from, to) in DeviceOverlaps.Merge(touched)) await DeviceOverlaps.RecountAsync(target, agent.PersonId, from, to, rollups, ct);
         foreach (var (day, use) in days) await target.SaveDayUseAsync(key, day, use.Bytes, use.Spans, ct);
         await target.RaiseAgentAsync(key, batch.HighestSeq, maxEnd, maxSpanId, latestId == long.MinValue ? null : (latestId, latestStart), ct);
         return overQuota ? CommitOutcome.StoredOverQuota : CommitOutcome.Stored;

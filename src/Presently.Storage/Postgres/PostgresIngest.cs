@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Presently.Protocol;
 using Presently.Storage.Ingest;
+using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Postgres;
@@ -26,13 +27,14 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         await FlushAsync(ct);
         // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
         await using var cmd = Command("""
-            SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms
+            SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms, person_id,
+                   EXISTS (SELECT 1 FROM agents o WHERE o.person_id = agents.person_id AND o.key != agents.key)
             FROM agents WHERE id = $1 AND status = 'active' FOR UPDATE
             """, agentId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5), r.GetInt64(6), r.GetBoolean(7));
     }
 
     public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
@@ -106,6 +108,71 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
             WHERE key = $1
             """, agentKey, highestSeq, maxEndMs, maxSpanId, (object?)latest?.SpanId ?? DBNull.Value, (object?)latest?.StartMs ?? DBNull.Value);
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<DeviceSpan<OverlapRow>>> PersonSpansAsync(long personId, long fromMs, long toMs, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        // Two instances storing two agents of one person at once would each miss the other's spans: the
+        // person's row is the lock that orders them.
+        await using (var lockPerson = Command("SELECT 1 FROM persons WHERE id = $1 FOR UPDATE", personId)) await lockPerson.ExecuteNonQueryAsync(ct);
+        await using var cmd = Command($"""
+            SELECT a.id, s.agent_key, s.start_ms - s.part * {StoredSpans.MaxRowMs}, greatest(s.start_ms, $2), least(s.end_ms, $3), s.app, s.context
+            FROM agents a JOIN spans s ON s.agent_key = a.key
+            WHERE a.person_id = $1 AND s.start_ms >= $2 - {StoredSpans.MaxRowMs} AND s.start_ms < $3 AND s.end_ms > $2
+              AND s.end_ms > s.start_ms AND s.state = {(int)SpanState.Active}
+            """, personId, fromMs, toMs);
+        var spans = new List<DeviceSpan<OverlapRow>>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            spans.Add(new DeviceSpan<OverlapRow>(r.GetString(0), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
+                new OverlapRow(r.GetInt64(1), 0, 0, r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))));
+        return spans;
+    }
+
+    public async Task<IReadOnlyList<OverlapRow>> OverlapsAsync(long personId, long fromMs, long toMs, CancellationToken ct)
+    {
+        await using var cmd = Command("""
+            SELECT agent_key, start_ms, end_ms, app, context FROM device_overlaps WHERE person_id = $1 AND start_ms >= $2 AND start_ms < $3
+            ORDER BY start_ms, agent_key
+            """, personId, fromMs, toMs);
+        var rows = new List<OverlapRow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            rows.Add(new OverlapRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+        return rows;
+    }
+
+    public async Task ReplaceOverlapsAsync(long personId, long fromMs, long toMs, IReadOnlyList<OverlapRow> rows, CancellationToken ct)
+    {
+        await using (var delete = Command("DELETE FROM device_overlaps WHERE person_id = $1 AND start_ms >= $2 AND start_ms < $3", personId, fromMs, toMs))
+            await delete.ExecuteNonQueryAsync(ct);
+        if (rows.Count == 0) return;
+        await using var insert = Command("""
+            INSERT INTO device_overlaps(agent_key, start_ms, end_ms, person_id, app, context)
+            SELECT o.agent_key, o.start_ms, o.end_ms, $1, o.app, o.context
+            FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[]) AS o(agent_key, start_ms, end_ms, app, context)
+            """, personId, rows.Select(o => o.AgentKey).ToArray(), rows.Select(o => o.StartMs).ToArray(), rows.Select(o => o.EndMs).ToArray(),
+            rows.Select(o => o.App).ToArray(), rows.Select(o => o.Context).ToArray());
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<(long PersonId, long FromMs, long ToMs)>> PeopleRangesAsync(IReadOnlyList<long>? personIds, CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        var people = personIds is null ? "SELECT person_id FROM agents GROUP BY person_id HAVING count(*) > 1" : "SELECT unnest($1::bigint[])";
+        await using var cmd = Command($"""
+            SELECT p, min(lo), max(hi) FROM (
+                SELECT a.person_id AS p, min(s.start_ms) AS lo, max(s.end_ms) AS hi FROM agents a JOIN spans s ON s.agent_key = a.key
+                WHERE a.person_id IN ({people}) AND s.state = {(int)SpanState.Active} GROUP BY a.person_id
+                UNION ALL
+                SELECT person_id, min(start_ms), max(end_ms) FROM device_overlaps WHERE person_id IN ({people}) GROUP BY person_id) AS ranges
+            GROUP BY p
+            """, personIds is null ? [] : [personIds.ToArray()]);
+        var ranges = new List<(long, long, long)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ranges.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+        return ranges;
     }
 
     /// <summary>Writes what is pending: deletes of replaced spans, then every part by binary COPY.</summary>

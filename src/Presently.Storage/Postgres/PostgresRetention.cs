@@ -75,6 +75,8 @@ internal static class PostgresRetention
         var deletedInMonth = await ExecuteAsync(db, tx, "DELETE FROM spans WHERE start_ms < $1", ct, cutoffMs);
         spans += deletedInMonth;
         await ExecuteAsync(db, tx, "DELETE FROM agent_usage WHERE day < $1", ct, cutoffMs / Retention.DayMs);
+        // The cutoff is a UTC midnight and each overlap lies within one hour: none crosses it.
+        await ExecuteAsync(db, tx, "DELETE FROM device_overlaps WHERE start_ms < $1", ct, cutoffMs);
 
         var rollups = 0L;
         if (includingRollups)

@@ -1,3 +1,4 @@
+using Presently.Storage.Ingest;
 using Npgsql;
 using Presently.Protocol;
 using Presently.Storage.Reports;
@@ -18,8 +19,8 @@ internal static class PostgresRollups
         delta.Clear();
     }
 
-    /// <summary>Empties the rollups and sums them again from every stored span, with the same rule ingest uses.</summary>
-    public static async Task RebuildAsync(NpgsqlConnection db, NpgsqlTransaction tx, CancellationToken ct)
+    /// <summary>Empties the rollups and sums them again from every stored span, less the overlaps worked out again, with the rules ingest uses.</summary>
+    public static async Task RebuildAsync(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions, CancellationToken ct)
     {
         await using (var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", RollupTable.Names)}", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
         var delta = new RollupDelta();
@@ -44,8 +45,10 @@ internal static class PostgresRollups
             if (delta.Count >= 200_000 || read == 0) await ApplyAsync(db, tx, delta, ct);
             if (read == 0) break;
         }
-        await using var close = new NpgsqlCommand("CLOSE rebuild", db, tx);
-        await close.ExecuteNonQueryAsync(ct);
+        await using (var close = new NpgsqlCommand("CLOSE rebuild", db, tx)) await close.ExecuteNonQueryAsync(ct);
+        await using (var truncate = new NpgsqlCommand("TRUNCATE device_overlaps", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
+        await DeviceOverlaps.RecountPeopleAsync(new PostgresIngest(db, tx, partitions), null, delta, ct);
+        await ApplyAsync(db, tx, delta, ct);
     }
 
     private static async Task UpsertAsync(NpgsqlConnection db, NpgsqlTransaction tx, RollupTable rollup, List<KeyValuePair<RollupKey, long>> rows, CancellationToken ct)

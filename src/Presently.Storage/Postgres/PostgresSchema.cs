@@ -11,7 +11,7 @@ internal static class PostgresSchema
     /// Every table holding rows of one agent by <c>agent_key</c>: removing an agent with its data empties
     /// them all, so a table added here is cleaned with no change to the removal code.
     /// </summary>
-    public static readonly string[] AgentDataTables = ["agent_usage", "spans", .. Rollups.RollupTable.Names];
+    public static readonly string[] AgentDataTables = ["agent_usage", "spans", "device_overlaps", .. Rollups.RollupTable.Names];
 
     public static readonly string[] Migrations =
     [
@@ -172,6 +172,21 @@ internal static class PostgresSchema
             week_start     integer NOT NULL DEFAULT 1,
             day_start_hour integer NOT NULL DEFAULT 0
         );
+        """,
+        // A person's time is counted once across their devices (ForegroundDevice): pieces of spans another
+        // of their devices held, each within one UTC hour, taken out of rollups and reports. Spans stored
+        // before this step are counted once after `presently-server rebuild-rollups`.
+        """
+        CREATE TABLE device_overlaps (
+            agent_key bigint NOT NULL,
+            start_ms  bigint NOT NULL,
+            end_ms    bigint NOT NULL,
+            person_id bigint NOT NULL,
+            app       text,
+            context   text,
+            PRIMARY KEY (agent_key, start_ms)
+        );
+        CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
         """,
     ];
 }

@@ -170,6 +170,25 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
 
     public Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default) => RollupReport.RunAsync(this, request, ct);
 
+    public async Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var rollups = new RollupDelta();
+            var target = new PostgresIngest(conn, tx, _partitions);
+            await DeviceOverlaps.RecountPeopleAsync(target, personIds, rollups, ct);
+            await PostgresRollups.ApplyAsync(conn, tx, rollups, ct);
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task RebuildRollupsAsync(CancellationToken ct = default)
     {
         await _writeLock.WaitAsync(ct);
@@ -178,8 +197,8 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             // Ingest waits meanwhile: its rollup changes must apply to the rebuilt totals, not be lost in them.
-            await ExecuteAsync(conn, tx, $"LOCK TABLE {string.Join(", ", RollupTable.Names)} IN EXCLUSIVE MODE", ct);
-            await PostgresRollups.RebuildAsync(conn, tx, ct);
+            await ExecuteAsync(conn, tx, $"LOCK TABLE {string.Join(", ", RollupTable.Names)}, device_overlaps IN EXCLUSIVE MODE", ct);
+            await PostgresRollups.RebuildAsync(conn, tx, _partitions, ct);
             await tx.CommitAsync(ct);
         }
         finally
@@ -270,7 +289,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         // Rows are at most MaxRowMs long: one overlapping [lo, hi) starts in [lo - MaxRowMs, hi), a range
         // of each agent's (agent_key, start_ms) index in the months it touches (pruned at run time).
         await using var cmd = Command(conn, null, $"""
-            SELECT r.seg, t.agent_key, t.app, greatest(t.start_ms, r.lo), least(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL::text")}
+            SELECT r.seg, t.agent_key, t.app, greatest(t.start_ms, r.lo), least(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL::text")}, false
             FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(seg, lo, hi)
             CROSS JOIN agents a
             -- OFFSET 0 keeps this a per-agent, per-range index scan: flattened, the planner may scan whole months.
@@ -278,12 +297,19 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
                                 WHERE s.agent_key = a.key AND s.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND s.start_ms < r.hi AND s.end_ms > r.lo OFFSET 0) t
             WHERE t.end_ms > t.start_ms AND t.state = {(int)SpanState.Active}
               AND ($4::text IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $4::text))
+            UNION ALL
+            -- What another device of the person held, taken away (each row lies within one hour).
+            SELECT r.seg, o.agent_key, o.app, greatest(o.start_ms, r.lo), least(o.end_ms, r.hi), {(withContext ? "o.context" : "NULL::text")}, true
+            FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(seg, lo, hi)
+            CROSS JOIN agents a
+            JOIN device_overlaps o ON o.agent_key = a.key AND o.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND o.start_ms < r.hi AND o.end_ms > r.lo
+            WHERE ($4::text IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $4::text))
             """,
             ranges.Select(x => x.Segment).ToArray(), ranges.Select(x => x.FromMs).ToArray(), ranges.Select(x => x.ToMs).ToArray(),
             (object?)onlyPerson ?? DBNull.Value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5));
+            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(6));
     }
 
     public async Task PingAsync(CancellationToken ct = default)

@@ -64,9 +64,10 @@ public sealed record ReportResult(
 /// <summary>
 /// The hours transform: a pure function from active spans to time per group. Each span counts only
 /// for its overlap with [from, to); with <see cref="ReportDimension.Day"/> it is cut at the viewer's
-/// local midnights, so days are exact across DST changes. One agent's time is never counted twice:
-/// where its spans overlap (only data stored before ingest kept them apart can), the earlier-starting
-/// span keeps the shared time.
+/// local midnights, so days are exact across DST changes. Nobody's time is counted twice: where an
+/// agent's spans overlap (only data stored before ingest kept them apart can), the earlier-starting
+/// span keeps the shared time; where a person's devices overlap, the device in front
+/// (<see cref="ForegroundDevice"/>) does.
 /// </summary>
 public static class HoursReport
 {
@@ -98,20 +99,10 @@ public static class HoursReport
         var totals = new GroupTotals(groupBy);
         var byDay = groupBy.Contains(ReportDimension.Day);
 
-        string? agent = null;
-        var coveredUntil = long.MinValue;
-        var seen = 0;
-        foreach (var span in spans.OrderBy(s => s.AgentId, StringComparer.Ordinal).ThenBy(s => s.StartMs))
+        foreach (var (span, start0, end0) in CountedPieces(spans, ct))
         {
-            if ((++seen & 0xfff) == 0) ct.ThrowIfCancellationRequested();
-            if (span.AgentId != agent)
-            {
-                agent = span.AgentId;
-                coveredUntil = long.MinValue;
-            }
-            var start = Math.Max(Math.Max(span.StartMs, fromMs), coveredUntil);
-            var end = Math.Min(span.EndMs, toMs);
-            coveredUntil = Math.Max(coveredUntil, span.EndMs);
+            var start = Math.Max(start0, fromMs);
+            var end = Math.Min(end0, toMs);
             if (end <= start) continue;
 
             var owner = new ReportAgent(0, span.AgentId, span.Host, span.Person, span.Team);
@@ -130,6 +121,32 @@ public static class HoursReport
             }
         }
         return totals.ToResult(from, to, timeZone, maxRows);
+    }
+
+    /// <summary>
+    /// The time each span counts for: an agent's overlapping spans cut apart (the earlier-starting one
+    /// keeps the shared time), then a person's devices by <see cref="ForegroundDevice"/>.
+    /// </summary>
+    private static IEnumerable<(ReportSpan Span, long StartMs, long EndMs)> CountedPieces(IEnumerable<ReportSpan> spans, CancellationToken ct)
+    {
+        var seen = 0;
+        foreach (var person in spans.GroupBy(s => s.Person, StringComparer.Ordinal))
+        {
+            var pieces = new List<DeviceSpan<ReportSpan>>();
+            foreach (var agent in person.GroupBy(s => s.AgentId, StringComparer.Ordinal))
+            {
+                var coveredUntil = long.MinValue;
+                foreach (var span in agent.OrderBy(s => s.StartMs))
+                {
+                    if ((++seen & 0xfff) == 0) ct.ThrowIfCancellationRequested();
+                    var start = Math.Max(span.StartMs, coveredUntil);
+                    coveredUntil = Math.Max(coveredUntil, span.EndMs);
+                    if (span.EndMs > start) pieces.Add(new DeviceSpan<ReportSpan>(span.AgentId, start, start, span.EndMs, span));
+                }
+            }
+            foreach (var piece in ForegroundDevice.Split(pieces))
+                if (piece.Counted) yield return (piece.Payload, piece.StartMs, piece.EndMs);
+        }
     }
 
     /// <summary>The local day <paramref name="utcMs"/> is in, for days that start at <paramref name="dayStartHour"/>:00 (4: 02:00 is in the day before).</summary>

@@ -15,8 +15,11 @@ public sealed record ReportAgent(long Key, string AgentId, string Host, string P
 /// <summary>A rollup total for one segment of a plan: an agent's app (and, for a context rollup, one value).</summary>
 public readonly record struct RollupTotal(int Segment, long AgentKey, string App, string? Value, long Ms);
 
-/// <summary>An active span's part inside one edge range of a plan (already cut to it), with its stored context when asked for.</summary>
-public readonly record struct RangeSpan(int Segment, long AgentKey, string? App, long StartMs, long EndMs, string? Context);
+/// <summary>
+/// An active span's part inside one edge range of a plan (already cut to it), with its stored context
+/// when asked for; or, with <paramref name="Overlap"/>, a part another device of the person held, whose time is taken away.
+/// </summary>
+public readonly record struct RangeSpan(int Segment, long AgentKey, string? App, long StartMs, long EndMs, string? Context, bool Overlap = false);
 
 public enum RollupGrain
 {
@@ -43,7 +46,8 @@ public interface IReportSource
 /// <summary>
 /// The hours report over a store: plans the period (<see cref="ReportPlan"/>), reads whole days and
 /// hours from rollups and the edges from spans, and sums per group. Exact to the millisecond: the
-/// rollups hold exactly the stored spans' active time per hour, and spans are cut at the same bounds.
+/// rollups hold exactly the stored spans' active time per hour less the overlaps (what a person's
+/// other device held), and spans and overlaps are cut at the same bounds.
 /// </summary>
 public static class RollupReport
 {
@@ -80,7 +84,7 @@ public static class RollupReport
         {
             await foreach (var s in source.GetSpansAsync(plan.Edges, contextDims.Count > 0, request.OnlyPerson, ct))
                 if (agents.TryGetValue(s.AgentKey, out var agent))
-                    totals.Add(agent, s.App, plan.SegmentLabels[s.Segment], SpanContext.FromJson(s.Context), null, s.EndMs - s.StartMs);
+                    totals.Add(agent, s.App, plan.SegmentLabels[s.Segment], SpanContext.FromJson(s.Context), null, s.Overlap ? s.StartMs - s.EndMs : s.EndMs - s.StartMs);
         }
         return totals.ToResult(request.From, request.To, request.TimeZone, request.MaxRows);
     }

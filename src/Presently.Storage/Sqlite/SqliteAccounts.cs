@@ -208,7 +208,7 @@ public sealed partial class SqliteAccounts : IAccountStore, IAgentRegistry, IAud
         if (deleteData)
         {
             await ExecuteAsync(conn, tx, "DELETE FROM spans WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
-            foreach (var table in RollupTable.Names.Append("agent_usage"))
+            foreach (var table in RollupTable.Names.Append("agent_usage").Append("device_overlaps"))
                 await ExecuteAsync(conn, tx, $"DELETE FROM {table} WHERE agent_key = (SELECT key FROM agents WHERE id = $p0)", ct, agentId);
             await ExecuteAsync(conn, tx, "UPDATE enrollment_codes SET used_by_agent = NULL WHERE used_by_agent = $p0", ct, agentId);
             changed = await ExecuteAsync(conn, tx, "DELETE FROM agents WHERE id = $p0", ct, agentId);

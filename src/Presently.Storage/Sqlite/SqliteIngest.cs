@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Presently.Protocol;
 using Presently.Storage.Ingest;
+using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Sqlite;
@@ -10,13 +11,17 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
 {
     private readonly SqliteConnection _db;
     private readonly SqliteTransaction _tx;
-    private readonly SqliteCommand _agent, _latest, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay;
+    private readonly SqliteCommand _agent, _latest, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay, _personSpans, _overlaps, _dropOverlaps, _addOverlap;
 
     public SqliteIngest(SqliteConnection db, SqliteTransaction tx)
     {
         _db = db;
         _tx = tx;
-        _agent = Prepare("SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms FROM agents WHERE id = $agent AND status = 'active';", "$agent");
+        _agent = Prepare("""
+            SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms, person_id,
+                   EXISTS (SELECT 1 FROM agents o WHERE o.person_id = agents.person_id AND o.key != agents.key)
+            FROM agents WHERE id = $agent AND status = 'active';
+            """, "$agent");
         _latest = Prepare("SELECT span_id, start_ms FROM spans WHERE agent_key = $key ORDER BY start_ms DESC LIMIT 1;", "$key");
         _existing = Prepare("SELECT seq, start_ms, end_ms, state, app, context, bytes FROM spans WHERE agent_key = $key AND span_id = $span ORDER BY part;", "$key", "$span");
         // Rows are at most MaxRowMs long, so only one starting that close before $start can reach into the new span.
@@ -45,6 +50,17 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
             INSERT INTO agent_usage(agent_key, day, bytes, spans) VALUES ($key, $day, $bytes, $spans)
             ON CONFLICT(agent_key, day) DO UPDATE SET bytes = excluded.bytes, spans = excluded.spans;
             """, "$key", "$day", "$bytes", "$spans");
+        _personSpans = Prepare($"""
+            SELECT a.id, s.agent_key, s.start_ms - s.part * {StoredSpans.MaxRowMs}, max(s.start_ms, $from), min(s.end_ms, $to), s.app, s.context
+            FROM agents a JOIN spans s ON s.agent_key = a.key
+            WHERE a.person_id = $person AND s.start_ms >= $from - {StoredSpans.MaxRowMs} AND s.start_ms < $to AND s.end_ms > $from
+              AND s.end_ms > s.start_ms AND s.state = {(int)SpanState.Active};
+            """, "$person", "$from", "$to");
+        _overlaps = Prepare("SELECT agent_key, start_ms, end_ms, app, context FROM device_overlaps WHERE person_id = $person AND start_ms >= $from AND start_ms < $to ORDER BY start_ms, agent_key;",
+            "$person", "$from", "$to");
+        _dropOverlaps = Prepare("DELETE FROM device_overlaps WHERE person_id = $person AND start_ms >= $from AND start_ms < $to;", "$person", "$from", "$to");
+        _addOverlap = Prepare("INSERT INTO device_overlaps(agent_key, start_ms, end_ms, person_id, app, context) VALUES ($agent, $start, $end, $person, $app, $context);",
+            "$agent", "$start", "$end", "$person", "$app", "$context");
     }
 
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
@@ -53,7 +69,7 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         await using var r = await _agent.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5));
+            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5), r.GetInt64(6), r.GetBoolean(7));
     }
 
     public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
@@ -121,6 +137,59 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         await _raise.ExecuteNonQueryAsync(ct);
     }
 
+    public async Task<IReadOnlyList<DeviceSpan<OverlapRow>>> PersonSpansAsync(long personId, long fromMs, long toMs, CancellationToken ct)
+    {
+        Bind(_personSpans, personId, fromMs, toMs);
+        var spans = new List<DeviceSpan<OverlapRow>>();
+        await using var r = await _personSpans.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            spans.Add(new DeviceSpan<OverlapRow>(r.GetString(0), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
+                new OverlapRow(r.GetInt64(1), 0, 0, r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))));
+        return spans;
+    }
+
+    public async Task<IReadOnlyList<OverlapRow>> OverlapsAsync(long personId, long fromMs, long toMs, CancellationToken ct)
+    {
+        Bind(_overlaps, personId, fromMs, toMs);
+        var rows = new List<OverlapRow>();
+        await using var r = await _overlaps.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            rows.Add(new OverlapRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+        return rows;
+    }
+
+    public async Task ReplaceOverlapsAsync(long personId, long fromMs, long toMs, IReadOnlyList<OverlapRow> rows, CancellationToken ct)
+    {
+        Bind(_dropOverlaps, personId, fromMs, toMs);
+        await _dropOverlaps.ExecuteNonQueryAsync(ct);
+        foreach (var o in rows)
+        {
+            Bind(_addOverlap, o.AgentKey, o.StartMs, o.EndMs, personId, o.App, o.Context);
+            await _addOverlap.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public async Task<IReadOnlyList<(long PersonId, long FromMs, long ToMs)>> PeopleRangesAsync(IReadOnlyList<long>? personIds, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand();
+        cmd.Transaction = _tx;
+        var people = personIds is null
+            ? "SELECT person_id FROM agents GROUP BY person_id HAVING count(*) > 1"
+            : personIds.Count == 0 ? "SELECT NULL WHERE 0" : string.Join(", ", personIds.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        cmd.CommandText = $"""
+            SELECT p, min(lo), max(hi) FROM (
+                SELECT a.person_id AS p, min(s.start_ms) AS lo, max(s.end_ms) AS hi FROM agents a JOIN spans s ON s.agent_key = a.key
+                WHERE a.person_id IN ({people}) AND s.state = {(int)SpanState.Active} GROUP BY a.person_id
+                UNION ALL
+                SELECT person_id, min(start_ms), max(end_ms) FROM device_overlaps WHERE person_id IN ({people}) GROUP BY person_id)
+            GROUP BY p;
+            """;
+        var ranges = new List<(long, long, long)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ranges.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+        return ranges;
+    }
+
     private SqliteCommand Prepare(string sql, params string[] names)
     {
         var cmd = _db.CreateCommand();
@@ -138,6 +207,6 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var cmd in new[] { _agent, _latest, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay }) await cmd.DisposeAsync();
+        foreach (var cmd in new[] { _agent, _latest, _existing, _previous, _next, _upsert, _dropParts, _raise, _dayUse, _saveDay, _personSpans, _overlaps, _dropOverlaps, _addOverlap }) await cmd.DisposeAsync();
     }
 }

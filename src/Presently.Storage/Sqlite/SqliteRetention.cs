@@ -57,6 +57,8 @@ internal static class SqliteRetention
 
         spans += await ExecuteAsync(db, tx, "DELETE FROM spans WHERE start_ms < $cutoff;", ct, ("$cutoff", cutoffMs));
         await ExecuteAsync(db, tx, "DELETE FROM agent_usage WHERE day < $day;", ct, ("$day", cutoffMs / Retention.DayMs));
+        // The cutoff is a UTC midnight and each overlap lies within one hour: none crosses it.
+        await ExecuteAsync(db, tx, "DELETE FROM device_overlaps WHERE start_ms < $cutoff;", ct, ("$cutoff", cutoffMs));
 
         var rollups = 0L;
         if (includingRollups)

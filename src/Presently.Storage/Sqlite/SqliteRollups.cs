@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Presently.Protocol;
+using Presently.Storage.Ingest;
 using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Sqlite;
@@ -42,8 +43,26 @@ internal static class SqliteRollups
         delta.Clear();
     }
 
-    /// <summary>Empties the rollups and sums them again from every stored span (the rebuild verb; migrations).</summary>
-    public static async Task RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct)
+    public const string OverlapsTable = """
+        -- Pieces of a person's active spans that another of their devices held (ForegroundDevice): taken
+        -- out of the rollups and of the spans reports read. Each lies within one UTC hour.
+        CREATE TABLE device_overlaps (
+            agent_key INTEGER NOT NULL,
+            start_ms  INTEGER NOT NULL,
+            end_ms    INTEGER NOT NULL,
+            person_id INTEGER NOT NULL,
+            app       TEXT,
+            context   TEXT,
+            PRIMARY KEY (agent_key, start_ms)
+        ) WITHOUT ROWID;
+        CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
+        """;
+
+    /// <summary>Empties the rollups and sums them again from every stored span, less the overlaps worked out again (the rebuild verb; migrations).</summary>
+    public static Task RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct) => RebuildAsync(db, tx, ct, withOverlaps: true);
+
+    /// <param name="withOverlaps">False in migrations from before the overlaps table.</param>
+    public static async Task RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct, bool withOverlaps)
     {
         foreach (var table in RollupTable.Names) await ExecuteAsync(db, tx, $"DELETE FROM {table};", ct);
         var delta = new RollupDelta();
@@ -59,6 +78,10 @@ internal static class SqliteRollups
             // Changes add up, so they can be written in any order: memory stays bounded.
             if (delta.Count >= 200_000) await ApplyAsync(db, tx, delta, ct);
         }
+        await ApplyAsync(db, tx, delta, ct);
+        if (!withOverlaps) return;
+        await ExecuteAsync(db, tx, "DELETE FROM device_overlaps;", ct);
+        await using (var target = new SqliteIngest(db, tx)) await DeviceOverlaps.RecountPeopleAsync(target, null, delta, ct);
         await ApplyAsync(db, tx, delta, ct);
     }
 

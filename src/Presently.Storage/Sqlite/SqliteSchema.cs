@@ -164,5 +164,9 @@ internal static class SqliteSchema
             day_start_hour INTEGER NOT NULL DEFAULT 0
         );
         """,
+        // A person's time is counted once across their devices: what the device in front holds is kept
+        // as overlaps of the others (ForegroundDevice) and taken out of the rollups, worked out here for
+        // the spans stored before.
+        new(SqliteRollups.OverlapsTable, SqliteRollups.RebuildAsync),
     ];
 }

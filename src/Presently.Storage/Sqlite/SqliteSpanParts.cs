@@ -88,6 +88,6 @@ internal static class SqliteSpanParts
                 """;
             await swap.ExecuteNonQueryAsync(ct);
         }
-        await SqliteRollups.RebuildAsync(db, tx, ct);
+        await SqliteRollups.RebuildAsync(db, tx, ct, withOverlaps: false);
     }
 }

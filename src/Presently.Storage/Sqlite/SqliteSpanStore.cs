@@ -187,6 +187,24 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
 
     public Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default) => RollupReport.RunAsync(this, request, ct);
 
+    public async Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default)
+    {
+        var writer = Writer;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
+            var rollups = new RollupDelta();
+            await using (var target = new SqliteIngest(writer, tx)) await DeviceOverlaps.RecountPeopleAsync(target, personIds, rollups, ct);
+            await SqliteRollups.ApplyAsync(writer, tx, rollups, ct);
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task RebuildRollupsAsync(CancellationToken ct = default)
     {
         var writer = Writer;
@@ -300,17 +318,23 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         // of each agent's (agent_key, start_ms) index.
         cmd.CommandText = $"""
             WITH r(seg, lo, hi) AS (VALUES {values})
-            SELECT r.seg, t.agent_key, t.app, max(t.start_ms, r.lo), min(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL")}
+            SELECT r.seg, t.agent_key, t.app, max(t.start_ms, r.lo), min(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL")}, 0
             FROM r CROSS JOIN agents a CROSS JOIN spans t
             WHERE t.agent_key = a.key AND t.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND t.start_ms < r.hi AND t.end_ms > r.lo
               AND t.end_ms > t.start_ms AND t.state = $active
+              AND ($person IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $person))
+            UNION ALL
+            -- What another device of the person held, taken away (each row lies within one hour).
+            SELECT r.seg, o.agent_key, o.app, max(o.start_ms, r.lo), min(o.end_ms, r.hi), {(withContext ? "o.context" : "NULL")}, 1
+            FROM r CROSS JOIN agents a CROSS JOIN device_overlaps o
+            WHERE o.agent_key = a.key AND o.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND o.start_ms < r.hi AND o.end_ms > r.lo
               AND ($person IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $person));
             """;
         cmd.Parameters.AddWithValue("$active", (int)SpanState.Active);
         cmd.Parameters.AddWithValue("$person", (object?)onlyPerson ?? DBNull.Value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5));
+            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(6));
     }
 
     /// <summary>Binds the ranges as parameters and returns the VALUES rows naming them.</summary>

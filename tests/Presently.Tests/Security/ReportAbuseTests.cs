@@ -25,6 +25,7 @@ public sealed class ReportAbuseTests
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
+        public Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default) => inner.RecountPeopleAsync(personIds, ct);
         public Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default) => inner.DeleteSpansBeforeAsync(cutoff, includingRollups, ct);
         public Task PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
         public bool IsTransient(Exception error) => inner.IsTransient(error);
