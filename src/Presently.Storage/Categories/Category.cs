@@ -59,12 +59,12 @@ public sealed record Category(long Id, string Path, string Pattern, CategoryFiel
     public static string? Problem(string? path, string? pattern, CategoryField field, string? colour, int score)
     {
         if (string.IsNullOrEmpty(path)) return "Name the category.";
+        if (path.Any(char.IsControl)) return "A category's name is one line of text.";
         var segments = path.Split(Separator);
         if (segments.Length > MaxDepth) return $"A category is at most {MaxDepth} levels deep.";
         if (segments.Any(s => s.Length == 0 || string.IsNullOrWhiteSpace(s))) return $"Each level of a path has a name: write it like Work{Separator}Coding.";
         if (segments.Any(s => s != s.Trim())) return "A level's name does not start or end with a space.";
         if (segments.Any(s => s.Length > MaxSegmentLength)) return $"Each level's name has at most {MaxSegmentLength} characters.";
-        if (path.Any(char.IsControl)) return "A category's name is one line of text.";
         if (!Enum.IsDefined(field)) return "Match the app, the title, the context or any of them.";
         if (colour is not null && !IsColour(colour)) return "A colour is written #rrggbb, as #1f77b4 (or left empty for the parent's).";
         if (score is < MinScore or > MaxScore) return $"A score is a whole number from {MinScore} to +{MaxScore}.";

@@ -112,6 +112,7 @@ public sealed class CategoryRulesTests
     [InlineData("/Work", "x", null, 0, "Each level")]
     [InlineData("A/B/C/D/E", "x", null, 0, "at most 4 levels")]
     [InlineData("Work/Cod\ning", "x", null, 0, "one line")]
+    [InlineData("Work\t", "x", null, 0, "one line")]
     [InlineData("Work", "(unclosed", null, 0, "not a regular expression")]
     [InlineData("Work", "(a)\\1", null, 0, "linear time")]
     [InlineData("Work", "x", "blue", 0, "#rrggbb")]
