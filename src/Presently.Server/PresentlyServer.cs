@@ -5,6 +5,7 @@ using Presently.Server.Agents;
 using Presently.Server.Api;
 using Presently.Server.Auth;
 using Presently.Server.Board;
+using Presently.Server.Categories;
 using Presently.Server.Downloads;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
@@ -34,6 +35,9 @@ public static class PresentlyServer
         builder.Services.AddSingleton<EnrollmentCodes>();
         builder.Services.AddSingleton<AgentAdmin>();
         builder.Services.AddSingleton<Teams>();
+        // After the store's start-up (registered above): loads the categories from a migrated store.
+        builder.Services.AddSingleton<CategoryCatalog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CategoryCatalog>());
         // After the store's start-up (registered above): its first run finds the store migrated.
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
@@ -80,6 +84,7 @@ public static class PresentlyServer
         app.MapReports();
         app.MapTimeline();
         app.MapAdmin();
+        app.MapCategories();
         app.MapDownloads();
         return app;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Presently.Server.Options;
 using Presently.Storage;
+using Presently.Storage.Categories;
 using Presently.Storage.Postgres;
 using Presently.Storage.Sqlite;
 
@@ -60,6 +61,7 @@ public static class StorageSetup
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<ITeamStore>(sp => sp.GetRequiredService<SqliteAccounts>());
+        services.AddSingleton<ICategoryStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         services.AddSingleton<IPreferencesStore>(sp => sp.GetRequiredService<SqliteAccounts>());
         return services;
     }
@@ -81,6 +83,7 @@ public static class StorageSetup
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<ITeamStore>(sp => sp.GetRequiredService<PostgresAccounts>());
+        services.AddSingleton<ICategoryStore>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<IPreferencesStore>(sp => sp.GetRequiredService<PostgresAccounts>());
         return services;
     }

@@ -188,5 +188,21 @@ internal static class PostgresSchema
         );
         CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
         """,
+        // Categories: rules that put spans in categories such as Work/Coding (Storage/Categories).
+        """
+        CREATE TABLE categories (
+            id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            path     text COLLATE "C" NOT NULL UNIQUE,
+            pattern  text NOT NULL DEFAULT '',
+            -- CategoryField: 0 any, 1 app, 2 title, 3 context.
+            field    integer NOT NULL DEFAULT 0,
+            -- #rrggbb, or null for the parent's.
+            colour   text,
+            score    integer NOT NULL DEFAULT 0,
+            -- The admins' order, which breaks ties between equally deep matches.
+            position bigint NOT NULL
+        );
+        CREATE INDEX categories_by_position ON categories(position, id);
+        """,
     ];
 }

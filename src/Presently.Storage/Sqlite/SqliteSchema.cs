@@ -168,5 +168,21 @@ internal static class SqliteSchema
         // as overlaps of the others (ForegroundDevice) and taken out of the rollups, worked out here for
         // the spans stored before.
         new(SqliteRollups.OverlapsTable, SqliteRollups.RebuildAsync),
+        // Categories: rules that put spans in categories such as Work/Coding (Storage/Categories).
+        """
+        CREATE TABLE categories (
+            id       INTEGER PRIMARY KEY,
+            path     TEXT NOT NULL UNIQUE,
+            pattern  TEXT NOT NULL DEFAULT '',
+            -- CategoryField: 0 any, 1 app, 2 title, 3 context.
+            field    INTEGER NOT NULL DEFAULT 0,
+            -- #rrggbb, or null for the parent's.
+            colour   TEXT,
+            score    INTEGER NOT NULL DEFAULT 0,
+            -- The admins' order, which breaks ties between equally deep matches.
+            position INTEGER NOT NULL
+        );
+        CREATE INDEX categories_by_position ON categories(position, id);
+        """,
     ];
 }

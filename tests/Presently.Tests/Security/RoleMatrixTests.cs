@@ -50,6 +50,10 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         // server tells strangers nothing it need not); the reference says how to get a token.
         ["/openapi/v1.json"] = Level.Member,
         ["/docs/api"] = Level.Member,
+        // Categories are the admins' (Server/Categories): listed, added, changed and deleted on one page.
+        ["/admin/categories"] = Level.Admin,
+        ["/admin/categories/{id:long}"] = Level.Admin,
+        ["/admin/categories/{id:long}/delete"] = Level.Admin,
     };
 
     private ServerHost _server = null!;
@@ -58,7 +62,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
-    // Everything under /admin (agents, codes, people, retention, audit) is Admin by its prefix.
+    // Everything under /admin (agents, codes, people, teams, categories, retention, audit) is Admin by its prefix.
     private static Level LevelOf(string pattern) =>
         pattern.StartsWith("/admin", StringComparison.Ordinal) ? Level.Admin
         : Levels.TryGetValue(pattern, out var level) ? level
@@ -115,6 +119,22 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void The_categories_endpoints_are_walked_and_are_for_admins()
+    {
+        var endpoints = Endpoints();
+        foreach (var (pattern, method) in new[]
+        {
+            ("/admin/categories", "GET"), ("/admin/categories", "POST"),
+            ("/admin/categories/{id:long}", "POST"), ("/admin/categories/{id:long}/delete", "POST"),
+        })
+        {
+            Assert.Contains((pattern, method), endpoints);
+            Assert.Equal(Level.Admin, LevelOf(pattern));
+            Assert.Equal(Level.Admin, Levels[pattern]);
+        }
     }
 
     [Fact]
