@@ -59,6 +59,8 @@ public sealed class TimedSpanStore(ISpanStore inner) : ISpanStore
     public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
     public Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default) => inner.RecountPeopleAsync(personIds, ct);
 
+    public Task<bool> RefreshCategoriesAsync(CancellationToken ct = default) => inner.RefreshCategoriesAsync(ct);
+
     public Task<IReadOnlyList<StoredSpan>> GetPersonSpansAsync(string person, DateTimeOffset from, DateTimeOffset to, int maxSpans, CancellationToken ct = default) => inner.GetPersonSpansAsync(person, from, to, maxSpans, ct);
     public Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default) => inner.DeleteSpansBeforeAsync(cutoff, includingRollups, ct);
 

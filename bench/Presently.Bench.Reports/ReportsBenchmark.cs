@@ -59,6 +59,10 @@ public static partial class ReportsBenchmark
                     b => CheckInstants(b, months, partialFrom, partialTo)),
                 ("whole period by day in Europe/Berlin, app × day", Url(Iso(days[0]), Iso(days[^1].AddDays(1)), "app,day", "Europe/Berlin"),
                     b => CheckTotal(b, months, BerlinMidnight(days[0]), BerlinMidnight(days[^1].AddDays(1)))),
+                ("whole period, person × category", Url(Iso(days[0]), Iso(days[^1].AddDays(1)), "person,category", "UTC"),
+                    b => CheckTotal(b, months, utc(days[0]), utc(days[^1].AddDays(1)))),
+                ("middle day 10:17:23.456–15:42:10.789, category (edges)", Url(partialFrom.ToString("O", CultureInfo.InvariantCulture), partialTo.ToString("O", CultureInfo.InvariantCulture), "category", "UTC"),
+                    b => CheckTotal(b, months, partialFrom, partialTo)),
             };
             Console.WriteLine();
             Console.WriteLine($"{"report (GET /api/v1/report, warm)",-58} {"median",9} {"min",9} {"max",9}  exact");
@@ -96,6 +100,12 @@ public static partial class ReportsBenchmark
             }
             await sampling.CancelAsync();
             try { await sampler; } catch (OperationCanceledException) { }
+            // An admin changes the categories: the category rollups of the whole history are summed again.
+            var categories = app.Services.GetRequiredService<Presently.Storage.Categories.ICategoryStore>();
+            await categories.CreateCategoryAsync(new Presently.Storage.Categories.Category(0, "Work/Review", "review|pull request", Presently.Storage.Categories.CategoryField.Title, null, 1));
+            var rebuilding = Stopwatch.StartNew();
+            await store.RefreshCategoriesAsync();
+            Console.WriteLine($"{"categories changed: category rollups summed again",-58} {rebuilding.Elapsed.TotalMilliseconds,6:0} ms (ingest waits meanwhile)");
             Console.WriteLine();
             Console.WriteLine($"during reports: process working set peak {peakWorkingSet / 1048576.0:0} MiB, managed heap peak {peakHeap / 1048576.0:0} MiB (server and benchmark in one process)");
             return allExact ? 0 : 1;

@@ -38,6 +38,7 @@ public static class PresentlyServer
         // After the store's start-up (registered above): loads the categories from a migrated store.
         builder.Services.AddSingleton<CategoryCatalog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CategoryCatalog>());
+        builder.Services.AddHostedService<CategoryRollupRefresh>();
         // After the store's start-up (registered above): its first run finds the store migrated.
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());

@@ -43,6 +43,13 @@ public interface ISpanStore : IAsyncDisposable
     /// </summary>
     Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default);
 
+    /// <summary>
+    /// Takes up the categories stored now (<see cref="Categories.ICategoryStore"/>) for ingest and reports;
+    /// when the category rollups were summed with other rules, sums them again from the spans in one
+    /// transaction (ingest waits meanwhile). True when it did. Call it after categories change.
+    /// </summary>
+    Task<bool> RefreshCategoriesAsync(CancellationToken ct = default);
+
     Task<IReadOnlyList<StoredSpan>> GetSpansAsync(string agentId, CancellationToken ct = default);
 
     /// <summary>

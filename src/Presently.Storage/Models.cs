@@ -47,7 +47,7 @@ public sealed record IngestBatch(string AgentId, IReadOnlyList<SpanRecord> Spans
 }
 
 /// <summary>A span joined with its owner, as the hours report needs it.</summary>
-public sealed record ReportSpan(string Person, string AgentId, string Host, string? App, long StartMs, long EndMs, SpanContext? Context = null, string? Team = null);
+public sealed record ReportSpan(string Person, string AgentId, string Host, string? App, long StartMs, long EndMs, SpanContext? Context = null, string? Team = null, string? Title = null);
 
 /// <summary>An agent allowed in at Hello: what it has stored, and since when it exists (enrollment or first Hello).</summary>
 public sealed record AgentRegistered(long HighestSeq, DateTimeOffset FirstSeen);

@@ -51,7 +51,7 @@ public static class ReportEndpoints
             .WithExample(query: [("from", "2026-03-01"), ("to", "2026-04-01"), ("groupBy", "person,app"), ("tz", "Europe/Berlin")]);
 
         app.MapGet("/reports", async (HttpContext ctx, string? range, string? from, string? to, string? tz, string? by, string? then,
-            ReportRunner reports, VisibilityPolicy visibility, IPreferencesStore preferences, TimeProvider time, CancellationToken ct) =>
+            ReportRunner reports, VisibilityPolicy visibility, IPreferencesStore preferences, Categories.CategoryCatalog categories, TimeProvider time, CancellationToken ct) =>
         {
             // The viewer's own zone and week unless the address names a zone.
             var mine = await preferences.GetPreferencesAsync(ctx.User.PersonId(), ct);
@@ -69,7 +69,7 @@ public static class ReportEndpoints
                 ctx.Response.Headers.RetryAfter = ReportRunner.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Page<ReportsPage>(new { Form = form with { Error = ReportRunner.BusyMessage }, Grouping = grouping, ZoneIsPreferred = preferred }, StatusCodes.Status503ServiceUnavailable);
             }
-            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result, ZoneIsPreferred = preferred, DayStartHour = mine.DayStartHour });
+            return Page<ReportsPage>(new { Form = form, Grouping = grouping, Result = result, ZoneIsPreferred = preferred, DayStartHour = mine.DayStartHour, Categories = categories.Rules });
         }).RequireAuthorization(Policies.Member);
         return app;
     }

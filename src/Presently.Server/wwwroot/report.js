@@ -6,13 +6,18 @@
   if (!canvas || typeof Chart === "undefined") return;
   const dims = (canvas.dataset.dims || "person,app").split(",");
   const rows = JSON.parse(canvas.dataset.rows || "[]");
+  // By category: each category in its colour (data-colours maps a category to #rrggbb).
+  const colours = JSON.parse(canvas.dataset.colours || "null");
   const byDay = dims[0] === "day";
   let labels = [...new Set(rows.map(function (r) { return r.key[0]; }))];
   if (byDay) labels.sort();
   const stacks = dims.length > 1 ? [...new Set(rows.map(function (r) { return r.key[1]; }))] : ["hours"];
   const datasets = stacks.map(function (stack) {
+    const colour = colours && dims[1] === "category" ? colours[stack]
+      : colours && dims[0] === "category" ? labels.map(function (label) { return colours[label]; }) : undefined;
     return {
       label: stack,
+      backgroundColor: colour,
       data: labels.map(function (label) {
         const row = rows.find(function (r) { return r.key[0] === label && (dims.length < 2 || r.key[1] === stack); });
         return row ? row.seconds / 3600 : 0;

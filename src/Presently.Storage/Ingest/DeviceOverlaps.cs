@@ -9,7 +9,7 @@ namespace Presently.Storage.Ingest;
 /// (<see cref="ForegroundDevice"/>): stored in <c>device_overlaps</c>, within one UTC hour, and taken away from
 /// the rollups and from spans read at a report's edges, so a person's time is counted once.
 /// </summary>
-internal readonly record struct OverlapRow(long AgentKey, long StartMs, long EndMs, string? App, string? Context);
+internal readonly record struct OverlapRow(long AgentKey, long StartMs, long EndMs, string? App, string? Title, string? Context);
 
 /// <summary>
 /// Keeps a person's overlaps true: after a change to their spans in a window, the window's overlaps are
@@ -50,8 +50,8 @@ internal static class DeviceOverlaps
         fresh.Sort(Order);
         var old = await target.OverlapsAsync(personId, fromMs, toMs, ct);
         if (old.SequenceEqual(fresh)) return;
-        foreach (var o in old) rollups.Add(o.AgentKey, o.StartMs, o.EndMs, o.App, SpanContext.FromJson(o.Context), +1);
-        foreach (var n in fresh) rollups.Add(n.AgentKey, n.StartMs, n.EndMs, n.App, SpanContext.FromJson(n.Context), -1);
+        foreach (var o in old) rollups.Add(o.AgentKey, o.StartMs, o.EndMs, o.App, o.Title, SpanContext.FromJson(o.Context), +1);
+        foreach (var n in fresh) rollups.Add(n.AgentKey, n.StartMs, n.EndMs, n.App, n.Title, SpanContext.FromJson(n.Context), -1);
         await target.ReplaceOverlapsAsync(personId, fromMs, toMs, fresh, ct);
     }
 

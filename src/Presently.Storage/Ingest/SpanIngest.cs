@@ -13,7 +13,7 @@ internal readonly record struct AgentIngestState(long Key, long StoredThrough, l
     long PersonId = 0, bool SharesPerson = false);
 
 /// <summary>The stored version of a span: part 0's fields, the last part's end, how many parts.</summary>
-internal readonly record struct ExistingSpan(long Seq, long StartMs, long EndMs, SpanState State, string? App, string? Context, long Bytes, int Parts);
+internal readonly record struct ExistingSpan(long Seq, long StartMs, long EndMs, SpanState State, string? App, string? Title, string? Context, long Bytes, int Parts);
 
 /// <summary>The reads and writes one store's ingest transaction offers <see cref="SpanIngest"/>.</summary>
 internal interface IIngestTarget
@@ -140,9 +140,9 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
             }
 
             await target.WriteSpanAsync(key, s, kept.Start, kept.End, app, title, context, bytes, existing, ct);
-            _written[(key, s.SpanId)] = new ExistingSpan(s.Seq, kept.Start, kept.End, s.State, app, context, bytes, StoredSpans.PartCount(kept.Start, kept.End));
-            if (existing is { State: SpanState.Active } old) rollups.Add(key, old.StartMs, old.EndMs, old.App, SpanContext.FromJson(old.Context), -1);
-            if (s.State == SpanState.Active) rollups.Add(key, kept.Start, kept.End, app, context is null ? null : s.Context, +1);
+            _written[(key, s.SpanId)] = new ExistingSpan(s.Seq, kept.Start, kept.End, s.State, app, title, context, bytes, StoredSpans.PartCount(kept.Start, kept.End));
+            if (existing is { State: SpanState.Active } old) rollups.Add(key, old.StartMs, old.EndMs, old.App, old.Title, SpanContext.FromJson(old.Context), -1);
+            if (s.State == SpanState.Active) rollups.Add(key, kept.Start, kept.End, app, title, context is null ? null : s.Context, +1);
             if (agent.SharesPerson)
                 touched.Add(existing is { } was ? (Math.Min(was.StartMs, kept.Start), Math.Max(was.EndMs, kept.End)) : kept);
             if (oldUse is not null)

@@ -48,11 +48,11 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
     {
         await FlushAsync(ct);
-        await using var cmd = Command("SELECT seq, start_ms, end_ms, state, app, context, bytes FROM spans WHERE agent_key = $1 AND span_id = $2 ORDER BY part", agentKey, spanId);
+        await using var cmd = Command("SELECT seq, start_ms, end_ms, state, app, title, context, bytes FROM spans WHERE agent_key = $1 AND span_id = $2 ORDER BY part", agentKey, spanId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         var span = new ExistingSpan(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (SpanState)r.GetInt16(3),
-            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6), 1);
+            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt32(7), 1);
         while (await r.ReadAsync(ct)) span = span with { EndMs = r.GetInt64(2), Parts = span.Parts + 1 };
         return span;
     }
@@ -117,7 +117,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         // person's row is the lock that orders them.
         await using (var lockPerson = Command("SELECT 1 FROM persons WHERE id = $1 FOR UPDATE", personId)) await lockPerson.ExecuteNonQueryAsync(ct);
         await using var cmd = Command($"""
-            SELECT a.id, s.agent_key, s.start_ms - s.part * {StoredSpans.MaxRowMs}, greatest(s.start_ms, $2), least(s.end_ms, $3), s.app, s.context
+            SELECT a.id, s.agent_key, s.start_ms - s.part * {StoredSpans.MaxRowMs}, greatest(s.start_ms, $2), least(s.end_ms, $3), s.app, s.title, s.context
             FROM agents a JOIN spans s ON s.agent_key = a.key
             WHERE a.person_id = $1 AND s.start_ms >= $2 - {StoredSpans.MaxRowMs} AND s.start_ms < $3 AND s.end_ms > $2
               AND s.end_ms > s.start_ms AND s.state = {(int)SpanState.Active}
@@ -126,20 +126,20 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             spans.Add(new DeviceSpan<OverlapRow>(r.GetString(0), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
-                new OverlapRow(r.GetInt64(1), 0, 0, r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))));
+                new OverlapRow(r.GetInt64(1), 0, 0, r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))));
         return spans;
     }
 
     public async Task<IReadOnlyList<OverlapRow>> OverlapsAsync(long personId, long fromMs, long toMs, CancellationToken ct)
     {
         await using var cmd = Command("""
-            SELECT agent_key, start_ms, end_ms, app, context FROM device_overlaps WHERE person_id = $1 AND start_ms >= $2 AND start_ms < $3
+            SELECT agent_key, start_ms, end_ms, app, title, context FROM device_overlaps WHERE person_id = $1 AND start_ms >= $2 AND start_ms < $3
             ORDER BY start_ms, agent_key
             """, personId, fromMs, toMs);
         var rows = new List<OverlapRow>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            rows.Add(new OverlapRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+            rows.Add(new OverlapRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
         return rows;
     }
 
@@ -149,11 +149,11 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
             await delete.ExecuteNonQueryAsync(ct);
         if (rows.Count == 0) return;
         await using var insert = Command("""
-            INSERT INTO device_overlaps(agent_key, start_ms, end_ms, person_id, app, context)
-            SELECT o.agent_key, o.start_ms, o.end_ms, $1, o.app, o.context
-            FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[]) AS o(agent_key, start_ms, end_ms, app, context)
+            INSERT INTO device_overlaps(agent_key, start_ms, end_ms, person_id, app, title, context)
+            SELECT o.agent_key, o.start_ms, o.end_ms, $1, o.app, o.title, o.context
+            FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS o(agent_key, start_ms, end_ms, app, title, context)
             """, personId, rows.Select(o => o.AgentKey).ToArray(), rows.Select(o => o.StartMs).ToArray(), rows.Select(o => o.EndMs).ToArray(),
-            rows.Select(o => o.App).ToArray(), rows.Select(o => o.Context).ToArray());
+            rows.Select(o => o.App).ToArray(), rows.Select(o => o.Title).ToArray(), rows.Select(o => o.Context).ToArray());
         await insert.ExecuteNonQueryAsync(ct);
     }
 

@@ -1,6 +1,7 @@
 using Presently.Storage.Ingest;
 using Npgsql;
 using Presently.Protocol;
+using Presently.Storage.Categories;
 using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
 
@@ -20,13 +21,15 @@ internal static class PostgresRollups
     }
 
     /// <summary>Empties the rollups and sums them again from every stored span, less the overlaps worked out again, with the rules ingest uses.</summary>
-    public static async Task RebuildAsync(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions, CancellationToken ct)
+    /// <returns>The category rules the rollups were summed with.</returns>
+    public static async Task<CategoryRules> RebuildAsync(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions, CancellationToken ct)
     {
         await using (var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", RollupTable.Names)}", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
-        var delta = new RollupDelta();
+        var rules = await PostgresCategoryRollups.LoadRulesAsync(db, tx, ct);
+        var delta = new RollupDelta(rules);
         // A second connection would not see this transaction; a cursor streams within it instead.
         await using (var declare = new NpgsqlCommand(
-            $"DECLARE rebuild NO SCROLL CURSOR FOR SELECT agent_key, start_ms, end_ms, app, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", db, tx))
+            $"DECLARE rebuild NO SCROLL CURSOR FOR SELECT agent_key, start_ms, end_ms, app, title, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", db, tx))
             await declare.ExecuteNonQueryAsync(ct);
         while (true)
         {
@@ -37,8 +40,8 @@ internal static class PostgresRollups
                 while (await r.ReadAsync(ct))
                 {
                     read++;
-                    delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3),
-                        r.IsDBNull(4) ? null : SpanContext.FromJson(r.GetString(4)), +1);
+                    delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                        r.IsDBNull(5) ? null : SpanContext.FromJson(r.GetString(5)), +1);
                 }
             }
             // Changes add up, so they can be written in any order: memory stays bounded.
@@ -49,6 +52,8 @@ internal static class PostgresRollups
         await using (var truncate = new NpgsqlCommand("TRUNCATE device_overlaps", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
         await DeviceOverlaps.RecountPeopleAsync(new PostgresIngest(db, tx, partitions), null, delta, ct);
         await ApplyAsync(db, tx, delta, ct);
+        await PostgresCategoryRollups.SaveFingerprintAsync(db, tx, rules, ct);
+        return rules;
     }
 
     private static async Task UpsertAsync(NpgsqlConnection db, NpgsqlTransaction tx, RollupTable rollup, List<KeyValuePair<RollupKey, long>> rows, CancellationToken ct)

@@ -173,21 +173,6 @@ internal static class PostgresSchema
             day_start_hour integer NOT NULL DEFAULT 0
         );
         """,
-        // A person's time is counted once across their devices (ForegroundDevice): pieces of spans another
-        // of their devices held, each within one UTC hour, taken out of rollups and reports. Spans stored
-        // before this step are counted once after `presently-server rebuild-rollups`.
-        """
-        CREATE TABLE device_overlaps (
-            agent_key bigint NOT NULL,
-            start_ms  bigint NOT NULL,
-            end_ms    bigint NOT NULL,
-            person_id bigint NOT NULL,
-            app       text,
-            context   text,
-            PRIMARY KEY (agent_key, start_ms)
-        );
-        CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
-        """,
         // Categories: rules that put spans in categories such as Work/Coding (Storage/Categories).
         """
         CREATE TABLE categories (
@@ -203,6 +188,25 @@ internal static class PostgresSchema
             position bigint NOT NULL
         );
         CREATE INDEX categories_by_position ON categories(position, id);
+        """,
+        // A person's time is counted once across their devices (ForegroundDevice): pieces of spans another
+        // of their devices held, each within one UTC hour, taken out of rollups and reports. Spans stored
+        // before this step are counted once after `presently-server rebuild-rollups`.
+        """
+        CREATE TABLE device_overlaps (
+            agent_key bigint NOT NULL,
+            start_ms  bigint NOT NULL,
+            end_ms    bigint NOT NULL,
+            person_id bigint NOT NULL,
+            app       text,
+            title     text,
+            context   text,
+            PRIMARY KEY (agent_key, start_ms)
+        );
+        CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
+        -- The fingerprint of the category rules the category rollups were summed with: ingest and
+        -- rebuilds lock this row to keep to one set of rules (PostgresCategoryRollups).
+        INSERT INTO settings(key, value) VALUES ('rollups.categories', '') ON CONFLICT (key) DO NOTHING;
         """,
     ];
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Npgsql;
 using Presently.Protocol;
+using Presently.Storage.Categories;
 using Presently.Storage.Ingest;
 using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
@@ -17,6 +18,12 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
     private readonly PostgresPartitions _partitions = new();
     // One writer per instance, as in SQLite; between instances the agent row's lock orders an agent's ingest.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>
+    /// The category rules ingest and reports use: loaded from the database when first needed, replaced by
+    /// <see cref="RefreshCategoriesAsync"/> (on this instance; the others take them up when told to refresh).
+    /// </summary>
+    private volatile CategoryRules? _categories;
 
     public Task InitializeAsync(CancellationToken ct = default) => PostgresMigrator.MigrateAsync(dataSource, ct);
 
@@ -58,7 +65,8 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var outcomes = new CommitOutcome[batches.Count];
-            var rollups = new RollupDelta();
+            // Another instance may have changed the categories: its new fingerprint says so (and orders the two).
+            var rollups = new RollupDelta(_categories = await PostgresCategoryRollups.RulesForIngestAsync(conn, tx, _categories, ct));
             var target = new PostgresIngest(conn, tx, _partitions);
             var ingest = new SpanIngest(target, _limits, rollups);
             for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
@@ -168,7 +176,15 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         (SpanState)r.GetInt16(o + 4), r.IsDBNull(o + 5) ? null : r.GetString(o + 5), r.IsDBNull(o + 6) ? null : r.GetString(o + 6),
         r.IsDBNull(o + 7) ? null : SpanContext.FromJson(r.GetString(o + 7)));
 
-    public Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default) => RollupReport.RunAsync(this, request, ct);
+    public async Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default)
+    {
+        if (_categories is null)
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            _categories ??= await PostgresCategoryRollups.LoadRulesAsync(conn, null, ct);
+        }
+        return await RollupReport.RunAsync(this, request, _categories, ct);
+    }
 
     public async Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default)
     {
@@ -177,11 +193,34 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
-            var rollups = new RollupDelta();
+            var rollups = new RollupDelta(_categories = await PostgresCategoryRollups.RulesForIngestAsync(conn, tx, _categories, ct));
             var target = new PostgresIngest(conn, tx, _partitions);
             await DeviceOverlaps.RecountPeopleAsync(target, personIds, rollups, ct);
             await PostgresRollups.ApplyAsync(conn, tx, rollups, ct);
             await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<bool> RefreshCategoriesAsync(CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            // Ingest elsewhere waits meanwhile: its category rows must apply to the new sums, not be lost in them.
+            var stored = await PostgresCategoryRollups.FingerprintAsync(conn, tx, forUpdate: true, ct);
+            await ExecuteAsync(conn, tx, $"LOCK TABLE {RollupTable.ContextHours.Name}, {RollupTable.ContextDays.Name} IN EXCLUSIVE MODE", ct);
+            var rules = await PostgresCategoryRollups.LoadRulesAsync(conn, tx, ct);
+            var rebuild = stored != rules.Fingerprint;
+            if (rebuild) await PostgresCategoryRollups.RebuildAsync(conn, tx, rules, ct);
+            await tx.CommitAsync(ct);
+            _categories = rules;
+            return rebuild;
         }
         finally
         {
@@ -197,9 +236,11 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             // Ingest waits meanwhile: its rollup changes must apply to the rebuilt totals, not be lost in them.
+            await PostgresCategoryRollups.FingerprintAsync(conn, tx, forUpdate: true, ct);
             await ExecuteAsync(conn, tx, $"LOCK TABLE {string.Join(", ", RollupTable.Names)}, device_overlaps IN EXCLUSIVE MODE", ct);
-            await PostgresRollups.RebuildAsync(conn, tx, _partitions, ct);
+            var rules = await PostgresRollups.RebuildAsync(conn, tx, _partitions, ct);
             await tx.CommitAsync(ct);
+            _categories = rules;
         }
         finally
         {
@@ -283,13 +324,13 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         return totals;
     }
 
-    async IAsyncEnumerable<RangeSpan> IReportSource.GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, string? onlyPerson, [EnumeratorCancellation] CancellationToken ct)
+    async IAsyncEnumerable<RangeSpan> IReportSource.GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, bool withTitle, string? onlyPerson, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // Rows are at most MaxRowMs long: one overlapping [lo, hi) starts in [lo - MaxRowMs, hi), a range
         // of each agent's (agent_key, start_ms) index in the months it touches (pruned at run time).
         await using var cmd = Command(conn, null, $"""
-            SELECT r.seg, t.agent_key, t.app, greatest(t.start_ms, r.lo), least(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL::text")}, false
+            SELECT r.seg, t.agent_key, t.app, greatest(t.start_ms, r.lo), least(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL::text")}, {(withTitle ? "t.title" : "NULL::text")}, false
             FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(seg, lo, hi)
             CROSS JOIN agents a
             -- OFFSET 0 keeps this a per-agent, per-range index scan: flattened, the planner may scan whole months.
@@ -299,7 +340,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
               AND ($4::text IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $4::text))
             UNION ALL
             -- What another device of the person held, taken away (each row lies within one hour).
-            SELECT r.seg, o.agent_key, o.app, greatest(o.start_ms, r.lo), least(o.end_ms, r.hi), {(withContext ? "o.context" : "NULL::text")}, true
+            SELECT r.seg, o.agent_key, o.app, greatest(o.start_ms, r.lo), least(o.end_ms, r.hi), {(withContext ? "o.context" : "NULL::text")}, {(withTitle ? "o.title" : "NULL::text")}, true
             FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(seg, lo, hi)
             CROSS JOIN agents a
             JOIN device_overlaps o ON o.agent_key = a.key AND o.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND o.start_ms < r.hi AND o.end_ms > r.lo
@@ -309,7 +350,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             (object?)onlyPerson ?? DBNull.Value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(6));
+            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(7), r.IsDBNull(6) ? null : r.GetString(6));
     }
 
     public async Task PingAsync(CancellationToken ct = default)

@@ -1,3 +1,4 @@
+using Presently.Storage.Categories;
 using Presently.Protocol;
 
 namespace Presently.Storage.Reports;
@@ -14,7 +15,9 @@ public sealed class GroupTotals(IReadOnlyList<ReportDimension> groupBy)
     /// Adds time for one agent's app. A context dimension takes <paramref name="rolledUpValue"/>
     /// when given (a rollup row), else the value in <paramref name="context"/>, else <see cref="HoursReport.NoContext"/>.
     /// </summary>
-    public void Add(ReportAgent agent, string? app, string? day, SpanContext? context, string? rolledUpValue, long ms)
+    /// <param name="category">The span's category (null: none), when read from spans.</param>
+    /// <param name="rolledUpValue">The value of the one context-rollup dimension, when read from the context rollups.</param>
+    public void Add(ReportAgent agent, string? app, string? day, SpanContext? context, string? category, string? rolledUpValue, long ms)
     {
         var key = new string[groupBy.Count];
         for (var i = 0; i < key.Length; i++)
@@ -27,6 +30,7 @@ public sealed class GroupTotals(IReadOnlyList<ReportDimension> groupBy)
                 ReportDimension.Host => agent.Host,
                 ReportDimension.App => string.IsNullOrEmpty(app) ? HoursReport.UnknownApp : app,
                 ReportDimension.Day => day!,
+                ReportDimension.Category => rolledUpValue ?? category ?? CategoryRules.Uncategorized,
                 var d when ReportDimensions.ContextKey(d) is { } contextKey => rolledUpValue ?? context?[contextKey] ?? HoursReport.NoContext,
                 _ => throw new ArgumentOutOfRangeException(nameof(groupBy)),
             };

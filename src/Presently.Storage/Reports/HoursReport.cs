@@ -1,4 +1,6 @@
 using Presently.Protocol;
+using Presently.Storage.Categories;
+using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Reports;
 
@@ -9,6 +11,8 @@ public enum ReportDimension
     Agent,
     Host,
     App,
+    // The category the admins' rules put a span in (CategoryRules), "Uncategorized" for none.
+    Category,
     Day,
     // One per context key (Presently.Protocol.ContextKeys): spans without that key group under "(none)".
     Site,
@@ -38,6 +42,12 @@ public static class ReportDimensions
     };
 
     public static bool IsContext(ReportDimension d) => ContextKey(d) is not null;
+
+    /// <summary>The key of the context rollups a dimension reads (a rolled-up context key, or the categories'), or null.</summary>
+    public static string? RollupKey(ReportDimension d) => d == ReportDimension.Category ? RollupDelta.CategoryKey : ContextKey(d);
+
+    /// <summary>What a dimension read from the context rollups calls time without a value there.</summary>
+    public static string NoValue(ReportDimension d) => d == ReportDimension.Category ? CategoryRules.Uncategorized : HoursReport.NoContext;
 
     /// <summary>The names groupBy accepts, for error messages and documentation.</summary>
     public static string Names => string.Join(", ", Enum.GetValues<ReportDimension>().Select(d => d.ToString().ToLowerInvariant()));
@@ -90,7 +100,8 @@ public static class HoursReport
         IReadOnlyList<ReportDimension> groupBy,
         CancellationToken ct = default,
         int maxRows = int.MaxValue,
-        int dayStartHour = 0)
+        int dayStartHour = 0,
+        CategoryRules? categories = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(from, to);
@@ -106,9 +117,10 @@ public static class HoursReport
             if (end <= start) continue;
 
             var owner = new ReportAgent(0, span.AgentId, span.Host, span.Person, span.Team);
+            var category = categories?.Classify(span.App, span.Title, span.Context);
             if (!byDay)
             {
-                totals.Add(owner, span.App, null, span.Context, null, end - start);
+                totals.Add(owner, span.App, null, span.Context, category, null, end - start);
                 continue;
             }
 
@@ -116,7 +128,7 @@ public static class HoursReport
             {
                 var day = LocalDay(start, timeZone, dayStartHour);
                 var pieceEnd = Math.Min(end, NextLocalMidnightMs(day, timeZone, dayStartHour));
-                totals.Add(owner, span.App, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), span.Context, null, pieceEnd - start);
+                totals.Add(owner, span.App, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), span.Context, category, null, pieceEnd - start);
                 start = pieceEnd;
             }
         }
@@ -159,6 +171,9 @@ public static class HoursReport
         var local = day.AddDays(1).ToDateTime(new TimeOnly(dayStartHour, 0), DateTimeKind.Unspecified);
         // Where that hour does not exist (a DST jump), the day starts at the first valid minute.
         while (tz.IsInvalidTime(local)) local = local.AddMinutes(15);
-        return new DateTimeOffset(local, tz.GetUtcOffset(local)).ToUnixTimeMilliseconds();
+        // Where it happens twice (a DST end at that hour), the day starts the first time: LocalDay puts
+        // the instants from there in the next day already, and the two must agree.
+        var offset = tz.IsAmbiguousTime(local) ? tz.GetAmbiguousTimeOffsets(local).Max() : tz.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset).ToUnixTimeMilliseconds();
     }
 }

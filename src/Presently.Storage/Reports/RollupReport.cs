@@ -1,4 +1,5 @@
 using Presently.Protocol;
+using Presently.Storage.Categories;
 using Presently.Storage.Rollups;
 
 namespace Presently.Storage.Reports;
@@ -19,7 +20,7 @@ public readonly record struct RollupTotal(int Segment, long AgentKey, string App
 /// An active span's part inside one edge range of a plan (already cut to it), with its stored context
 /// when asked for; or, with <paramref name="Overlap"/>, a part another device of the person held, whose time is taken away.
 /// </summary>
-public readonly record struct RangeSpan(int Segment, long AgentKey, string? App, long StartMs, long EndMs, string? Context, bool Overlap = false);
+public readonly record struct RangeSpan(int Segment, long AgentKey, string? App, long StartMs, long EndMs, string? Context, bool Overlap = false, string? Title = null);
 
 public enum RollupGrain
 {
@@ -39,8 +40,8 @@ public interface IReportSource
     /// </summary>
     Task<IReadOnlyList<RollupTotal>> GetRollupTotalsAsync(RollupGrain grain, IReadOnlyList<BucketRange> ranges, string? contextKey, string? onlyPerson, CancellationToken ct);
 
-    /// <summary>Active spans overlapping each range, cut to it.</summary>
-    IAsyncEnumerable<RangeSpan> GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, string? onlyPerson, CancellationToken ct);
+    /// <summary>Active spans overlapping each range, cut to it, and the device overlaps there; context and title only when asked for.</summary>
+    IAsyncEnumerable<RangeSpan> GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, bool withTitle, string? onlyPerson, CancellationToken ct);
 }
 
 /// <summary>
@@ -51,40 +52,48 @@ public interface IReportSource
 /// </summary>
 public static class RollupReport
 {
-    public static async Task<ReportResult> RunAsync(IReportSource source, ReportRequest request, CancellationToken ct = default)
+    /// <param name="categories">The rules the store's category rollups were summed with: edges are put in categories by them too.</param>
+    public static async Task<ReportResult> RunAsync(IReportSource source, ReportRequest request, CategoryRules categories, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(request.From, request.To);
         var groupBy = request.GroupBy;
-        var contextDims = groupBy.Where(ReportDimensions.IsContext).ToList();
-        // One rolled-up context key can come from rollups; a tab, a file, a track or two keys at once come from spans.
-        var contextKey = contextDims.Count == 1 ? ReportDimensions.ContextKey(contextDims[0]) : null;
-        var useRollups = contextDims.Count == 0 || (contextKey is not null && RollupDelta.RolledUpContextKeys.Contains(contextKey));
+        var valueDims = groupBy.Where(d => ReportDimensions.IsContext(d) || d == ReportDimension.Category).ToList();
+        // One rolled-up context key (or the category) can come from rollups; a tab, a file, a track or two at once come from spans.
+        var valueDim = valueDims.Count == 1 ? valueDims[0] : (ReportDimension?)null;
+        var rollupKey = valueDim is { } v ? ReportDimensions.RollupKey(v) : null;
+        var useRollups = valueDims.Count == 0 || (rollupKey is not null && (rollupKey == RollupDelta.CategoryKey || RollupDelta.RolledUpContextKeys.Contains(rollupKey)));
+        var byCategory = groupBy.Contains(ReportDimension.Category);
         var plan = ReportPlan.Create(request.From.ToUnixTimeMilliseconds(), request.To.ToUnixTimeMilliseconds(), request.TimeZone,
             groupBy.Contains(ReportDimension.Day), useRollups, request.DayStartHour);
 
         var agents = await source.GetReportAgentsAsync(request.OnlyPerson, ct);
         var totals = new GroupTotals(groupBy);
+        var noValue = valueDim is { } dim ? ReportDimensions.NoValue(dim) : null;
         foreach (var (grain, ranges) in new[] { (RollupGrain.Day, plan.Days), (RollupGrain.Hour, plan.Hours) })
         {
             if (ranges.Count == 0) continue;
             foreach (var t in await source.GetRollupTotalsAsync(grain, ranges, null, request.OnlyPerson, ct))
                 if (agents.TryGetValue(t.AgentKey, out var agent))
-                    totals.Add(agent, t.App, plan.SegmentLabels[t.Segment], null, contextKey is null ? null : HoursReport.NoContext, t.Ms);
-            if (contextKey is null) continue;
-            // A value's time moves out of the app's "(none)" group: what is left there had no value.
-            foreach (var t in await source.GetRollupTotalsAsync(grain, ranges, contextKey, request.OnlyPerson, ct))
+                    totals.Add(agent, t.App, plan.SegmentLabels[t.Segment], null, null, noValue, t.Ms);
+            if (rollupKey is null) continue;
+            // A value's time moves out of the app's "(none)" (or "Uncategorized") group: what is left there had no value.
+            foreach (var t in await source.GetRollupTotalsAsync(grain, ranges, rollupKey, request.OnlyPerson, ct))
             {
                 if (!agents.TryGetValue(t.AgentKey, out var agent)) continue;
-                totals.Add(agent, t.App, plan.SegmentLabels[t.Segment], null, t.Value, t.Ms);
-                totals.Add(agent, t.App, plan.SegmentLabels[t.Segment], null, HoursReport.NoContext, -t.Ms);
+                totals.Add(agent, t.App, plan.SegmentLabels[t.Segment], null, null, t.Value, t.Ms);
+                totals.Add(agent, t.App, plan.SegmentLabels[t.Segment], null, null, noValue, -t.Ms);
             }
         }
 
         if (plan.Edges.Count > 0)
         {
-            await foreach (var s in source.GetSpansAsync(plan.Edges, contextDims.Count > 0, request.OnlyPerson, ct))
-                if (agents.TryGetValue(s.AgentKey, out var agent))
-                    totals.Add(agent, s.App, plan.SegmentLabels[s.Segment], SpanContext.FromJson(s.Context), null, s.Overlap ? s.StartMs - s.EndMs : s.EndMs - s.StartMs);
+            await foreach (var s in source.GetSpansAsync(plan.Edges, valueDims.Count > 0, byCategory, request.OnlyPerson, ct))
+            {
+                if (!agents.TryGetValue(s.AgentKey, out var agent)) continue;
+                var context = SpanContext.FromJson(s.Context);
+                var category = byCategory ? categories.Classify(s.App, s.Title, context) : null;
+                totals.Add(agent, s.App, plan.SegmentLabels[s.Segment], context, category, null, s.Overlap ? s.StartMs - s.EndMs : s.EndMs - s.StartMs);
+            }
         }
         return totals.ToResult(request.From, request.To, request.TimeZone, request.MaxRows);
     }

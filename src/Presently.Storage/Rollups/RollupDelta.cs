@@ -1,4 +1,5 @@
 using Presently.Protocol;
+using Presently.Storage.Categories;
 
 namespace Presently.Storage.Rollups;
 
@@ -10,9 +11,15 @@ public readonly record struct RollupKey(long AgentKey, long Hour, string App, st
 /// stored span adds its active time to the hours it covers; a new version of it first takes the
 /// old version's time away (new minus old), so re-delivery and extension never count twice.
 /// </summary>
-public sealed class RollupDelta
+/// <param name="categories">The rules that put active time in categories: each span's category is a row of the
+/// context rollups under <see cref="CategoryKey"/> (time in no category has none).</param>
+/// <param name="categoriesOnly">Only the category rows (a rebuild of them after the rules changed).</param>
+public sealed class RollupDelta(CategoryRules? categories = null, bool categoriesOnly = false)
 {
     public const long HourMs = 3_600_000;
+
+    /// <summary>The context rollups' key for categories: not a context key an agent can send (those are <see cref="ContextKeys"/>).</summary>
+    public const string CategoryKey = "@category";
 
     /// <summary>
     /// Context keys with a rollup of their own. The others (a tab's title, a file, a track) take a
@@ -32,19 +39,24 @@ public sealed class RollupDelta
     public bool IsEmpty => _hours.Count == 0;
 
     /// <summary>Adds (sign +1) or takes away (sign −1) an active span's time, hour by hour.</summary>
-    public void Add(long agentKey, long startMs, long endMs, string? app, SpanContext? context, int sign)
+    public void Add(long agentKey, long startMs, long endMs, string? app, string? title, SpanContext? context, int sign)
     {
         var appKey = AppKey(app);
+        var category = categories?.Classify(app, title, context);
         for (var start = startMs; start < endMs;)
         {
             var hour = Math.DivRem(start, HourMs, out var rem);
             if (rem < 0) hour--;
             var end = Math.Min(endMs, (hour + 1) * HourMs);
             var ms = sign * (end - start);
-            Bump(new RollupKey(agentKey, hour, appKey, null, null), ms);
-            if (context is not null)
-                foreach (var key in RolledUpContextKeys)
-                    if (context[key] is { } value) Bump(new RollupKey(agentKey, hour, appKey, key, value), ms);
+            if (category is not null) Bump(new RollupKey(agentKey, hour, appKey, CategoryKey, category), ms);
+            if (!categoriesOnly)
+            {
+                Bump(new RollupKey(agentKey, hour, appKey, null, null), ms);
+                if (context is not null)
+                    foreach (var key in RolledUpContextKeys)
+                        if (context[key] is { } value) Bump(new RollupKey(agentKey, hour, appKey, key, value), ms);
+            }
             start = end;
         }
     }

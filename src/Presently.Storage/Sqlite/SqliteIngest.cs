@@ -23,7 +23,7 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
             FROM agents WHERE id = $agent AND status = 'active';
             """, "$agent");
         _latest = Prepare("SELECT span_id, start_ms FROM spans WHERE agent_key = $key ORDER BY start_ms DESC LIMIT 1;", "$key");
-        _existing = Prepare("SELECT seq, start_ms, end_ms, state, app, context, bytes FROM spans WHERE agent_key = $key AND span_id = $span ORDER BY part;", "$key", "$span");
+        _existing = Prepare("SELECT seq, start_ms, end_ms, state, app, title, context, bytes FROM spans WHERE agent_key = $key AND span_id = $span ORDER BY part;", "$key", "$span");
         // Rows are at most MaxRowMs long, so only one starting that close before $start can reach into the new span.
         _previous = Prepare($"""
             SELECT max(end_ms) FROM spans WHERE agent_key = $key AND start_ms > $start - {StoredSpans.MaxRowMs} AND start_ms <= $start AND span_id != $span;
@@ -51,16 +51,16 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
             ON CONFLICT(agent_key, day) DO UPDATE SET bytes = excluded.bytes, spans = excluded.spans;
             """, "$key", "$day", "$bytes", "$spans");
         _personSpans = Prepare($"""
-            SELECT a.id, s.agent_key, s.start_ms - s.part * {StoredSpans.MaxRowMs}, max(s.start_ms, $from), min(s.end_ms, $to), s.app, s.context
+            SELECT a.id, s.agent_key, s.start_ms - s.part * {StoredSpans.MaxRowMs}, max(s.start_ms, $from), min(s.end_ms, $to), s.app, s.title, s.context
             FROM agents a JOIN spans s ON s.agent_key = a.key
             WHERE a.person_id = $person AND s.start_ms >= $from - {StoredSpans.MaxRowMs} AND s.start_ms < $to AND s.end_ms > $from
               AND s.end_ms > s.start_ms AND s.state = {(int)SpanState.Active};
             """, "$person", "$from", "$to");
-        _overlaps = Prepare("SELECT agent_key, start_ms, end_ms, app, context FROM device_overlaps WHERE person_id = $person AND start_ms >= $from AND start_ms < $to ORDER BY start_ms, agent_key;",
+        _overlaps = Prepare("SELECT agent_key, start_ms, end_ms, app, title, context FROM device_overlaps WHERE person_id = $person AND start_ms >= $from AND start_ms < $to ORDER BY start_ms, agent_key;",
             "$person", "$from", "$to");
         _dropOverlaps = Prepare("DELETE FROM device_overlaps WHERE person_id = $person AND start_ms >= $from AND start_ms < $to;", "$person", "$from", "$to");
-        _addOverlap = Prepare("INSERT INTO device_overlaps(agent_key, start_ms, end_ms, person_id, app, context) VALUES ($agent, $start, $end, $person, $app, $context);",
-            "$agent", "$start", "$end", "$person", "$app", "$context");
+        _addOverlap = Prepare("INSERT INTO device_overlaps(agent_key, start_ms, end_ms, person_id, app, title, context) VALUES ($agent, $start, $end, $person, $app, $title, $context);",
+            "$agent", "$start", "$end", "$person", "$app", "$title", "$context");
     }
 
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
@@ -85,7 +85,7 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         await using var r = await _existing.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         var span = new ExistingSpan(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (SpanState)r.GetInt32(3),
-            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), 1);
+            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt64(7), 1);
         while (await r.ReadAsync(ct)) span = span with { EndMs = r.GetInt64(2), Parts = span.Parts + 1 };
         return span;
     }
@@ -144,7 +144,7 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         await using var r = await _personSpans.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             spans.Add(new DeviceSpan<OverlapRow>(r.GetString(0), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4),
-                new OverlapRow(r.GetInt64(1), 0, 0, r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))));
+                new OverlapRow(r.GetInt64(1), 0, 0, r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))));
         return spans;
     }
 
@@ -154,7 +154,7 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         var rows = new List<OverlapRow>();
         await using var r = await _overlaps.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            rows.Add(new OverlapRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4)));
+            rows.Add(new OverlapRow(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
         return rows;
     }
 
@@ -164,7 +164,7 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
         await _dropOverlaps.ExecuteNonQueryAsync(ct);
         foreach (var o in rows)
         {
-            Bind(_addOverlap, o.AgentKey, o.StartMs, o.EndMs, personId, o.App, o.Context);
+            Bind(_addOverlap, o.AgentKey, o.StartMs, o.EndMs, personId, o.App, o.Title, o.Context);
             await _addOverlap.ExecuteNonQueryAsync(ct);
         }
     }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Presently.Protocol;
+using Presently.Storage.Categories;
 using Presently.Storage.Ingest;
 using Presently.Storage.Rollups;
 
@@ -52,6 +53,7 @@ internal static class SqliteRollups
             end_ms    INTEGER NOT NULL,
             person_id INTEGER NOT NULL,
             app       TEXT,
+            title     TEXT,
             context   TEXT,
             PRIMARY KEY (agent_key, start_ms)
         ) WITHOUT ROWID;
@@ -61,28 +63,34 @@ internal static class SqliteRollups
     /// <summary>Empties the rollups and sums them again from every stored span, less the overlaps worked out again (the rebuild verb; migrations).</summary>
     public static Task RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct) => RebuildAsync(db, tx, ct, withOverlaps: true);
 
-    /// <param name="withOverlaps">False in migrations from before the overlaps table.</param>
-    public static async Task RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct, bool withOverlaps)
+    /// <param name="withOverlaps">False in migrations from before the overlaps and categories tables.</param>
+    /// <returns>The category rules the rollups were summed with (null without overlaps).</returns>
+    public static async Task<CategoryRules?> RebuildAsync(SqliteConnection db, SqliteTransaction tx, CancellationToken ct, bool withOverlaps)
     {
         foreach (var table in RollupTable.Names) await ExecuteAsync(db, tx, $"DELETE FROM {table};", ct);
-        var delta = new RollupDelta();
-        await using var read = db.CreateCommand();
-        read.Transaction = tx;
-        read.CommandText = "SELECT agent_key, start_ms, end_ms, app, context FROM spans WHERE state = $active AND end_ms > start_ms;";
-        read.Parameters.AddWithValue("$active", (int)SpanState.Active);
-        await using var r = await read.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
+        var rules = withOverlaps ? await SqliteCategoryRollups.LoadRulesAsync(db, tx, ct) : null;
+        var delta = new RollupDelta(rules);
+        await using (var read = db.CreateCommand())
         {
-            delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? null : SpanContext.FromJson(r.GetString(4)), +1);
-            // Changes add up, so they can be written in any order: memory stays bounded.
-            if (delta.Count >= 200_000) await ApplyAsync(db, tx, delta, ct);
+            read.Transaction = tx;
+            read.CommandText = "SELECT agent_key, start_ms, end_ms, app, title, context FROM spans WHERE state = $active AND end_ms > start_ms;";
+            read.Parameters.AddWithValue("$active", (int)SpanState.Active);
+            await using var r = await read.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                    r.IsDBNull(5) ? null : SpanContext.FromJson(r.GetString(5)), +1);
+                // Changes add up, so they can be written in any order: memory stays bounded.
+                if (delta.Count >= 200_000) await ApplyAsync(db, tx, delta, ct);
+            }
         }
         await ApplyAsync(db, tx, delta, ct);
-        if (!withOverlaps) return;
+        if (rules is null) return null;
         await ExecuteAsync(db, tx, "DELETE FROM device_overlaps;", ct);
         await using (var target = new SqliteIngest(db, tx)) await DeviceOverlaps.RecountPeopleAsync(target, null, delta, ct);
         await ApplyAsync(db, tx, delta, ct);
+        await SqliteCategoryRollups.SaveFingerprintAsync(db, tx, rules, ct);
+        return rules;
     }
 
     private static SqliteCommand Upsert(SqliteConnection db, SqliteTransaction tx, RollupTable rollup)

@@ -164,10 +164,6 @@ internal static class SqliteSchema
             day_start_hour INTEGER NOT NULL DEFAULT 0
         );
         """,
-        // A person's time is counted once across their devices: what the device in front holds is kept
-        // as overlaps of the others (ForegroundDevice) and taken out of the rollups, worked out here for
-        // the spans stored before.
-        new(SqliteRollups.OverlapsTable, SqliteRollups.RebuildAsync),
         // Categories: rules that put spans in categories such as Work/Coding (Storage/Categories).
         """
         CREATE TABLE categories (
@@ -184,5 +180,9 @@ internal static class SqliteSchema
         );
         CREATE INDEX categories_by_position ON categories(position, id);
         """,
+        // A person's time is counted once across their devices: what the device in front holds is kept
+        // as overlaps of the others (ForegroundDevice) and taken out of the rollups, worked out here for
+        // the spans stored before (and the category rollups summed with the categories stored so far).
+        new(SqliteRollups.OverlapsTable, SqliteRollups.RebuildAsync),
     ];
 }

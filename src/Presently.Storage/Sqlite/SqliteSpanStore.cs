@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Presently.Protocol;
+using Presently.Storage.Categories;
 using Presently.Storage.Ingest;
 using Presently.Storage.Reports;
 using Presently.Storage.Rollups;
@@ -18,6 +19,9 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
+
+    /// <summary>The category rules ingest and reports use: loaded from the store when first needed, replaced by <see cref="RefreshCategoriesAsync"/>.</summary>
+    private volatile CategoryRules? _categories;
 
     private readonly StoreLimits _limits;
 
@@ -121,7 +125,7 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
             var outcomes = new CommitOutcome[batches.Count];
-            var rollups = new RollupDelta();
+            var rollups = new RollupDelta(_categories ??= await SqliteCategoryRollups.LoadRulesAsync(writer, tx, ct));
             await using (var target = new SqliteIngest(writer, tx))
             {
                 var ingest = new SpanIngest(target, _limits, rollups);
@@ -185,7 +189,15 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         return result;
     }
 
-    public Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default) => RollupReport.RunAsync(this, request, ct);
+    public async Task<ReportResult> RunReportAsync(ReportRequest request, CancellationToken ct = default)
+    {
+        if (_categories is null)
+        {
+            await using var conn = await OpenReaderAsync(ct);
+            _categories ??= await SqliteCategoryRollups.LoadRulesAsync(conn, null, ct);
+        }
+        return await RollupReport.RunAsync(this, request, _categories, ct);
+    }
 
     public async Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default)
     {
@@ -194,10 +206,30 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         try
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
-            var rollups = new RollupDelta();
+            var rollups = new RollupDelta(_categories ??= await SqliteCategoryRollups.LoadRulesAsync(writer, tx, ct));
             await using (var target = new SqliteIngest(writer, tx)) await DeviceOverlaps.RecountPeopleAsync(target, personIds, rollups, ct);
             await SqliteRollups.ApplyAsync(writer, tx, rollups, ct);
             await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<bool> RefreshCategoriesAsync(CancellationToken ct = default)
+    {
+        var writer = Writer;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
+            var rules = await SqliteCategoryRollups.LoadRulesAsync(writer, tx, ct);
+            var rebuild = await SqliteCategoryRollups.FingerprintAsync(writer, tx, ct) != rules.Fingerprint;
+            if (rebuild) await SqliteCategoryRollups.RebuildAsync(writer, tx, rules, ct);
+            await tx.CommitAsync(ct);
+            _categories = rules;
+            return rebuild;
         }
         finally
         {
@@ -212,8 +244,9 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         try
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
-            await SqliteRollups.RebuildAsync(writer, tx, ct);
+            var rules = await SqliteRollups.RebuildAsync(writer, tx, ct, withOverlaps: true);
             await tx.CommitAsync(ct);
+            _categories = rules;
         }
         finally
         {
@@ -309,7 +342,7 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         return totals;
     }
 
-    async IAsyncEnumerable<RangeSpan> IReportSource.GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, string? onlyPerson, [EnumeratorCancellation] CancellationToken ct)
+    async IAsyncEnumerable<RangeSpan> IReportSource.GetSpansAsync(IReadOnlyList<TimeRange> ranges, bool withContext, bool withTitle, string? onlyPerson, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var conn = await OpenReaderAsync(ct);
         await using var cmd = conn.CreateCommand();
@@ -318,14 +351,14 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         // of each agent's (agent_key, start_ms) index.
         cmd.CommandText = $"""
             WITH r(seg, lo, hi) AS (VALUES {values})
-            SELECT r.seg, t.agent_key, t.app, max(t.start_ms, r.lo), min(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL")}, 0
+            SELECT r.seg, t.agent_key, t.app, max(t.start_ms, r.lo), min(t.end_ms, r.hi), {(withContext ? "t.context" : "NULL")}, {(withTitle ? "t.title" : "NULL")}, 0
             FROM r CROSS JOIN agents a CROSS JOIN spans t
             WHERE t.agent_key = a.key AND t.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND t.start_ms < r.hi AND t.end_ms > r.lo
               AND t.end_ms > t.start_ms AND t.state = $active
               AND ($person IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $person))
             UNION ALL
             -- What another device of the person held, taken away (each row lies within one hour).
-            SELECT r.seg, o.agent_key, o.app, max(o.start_ms, r.lo), min(o.end_ms, r.hi), {(withContext ? "o.context" : "NULL")}, 1
+            SELECT r.seg, o.agent_key, o.app, max(o.start_ms, r.lo), min(o.end_ms, r.hi), {(withContext ? "o.context" : "NULL")}, {(withTitle ? "o.title" : "NULL")}, 1
             FROM r CROSS JOIN agents a CROSS JOIN device_overlaps o
             WHERE o.agent_key = a.key AND o.start_ms >= r.lo - {StoredSpans.MaxRowMs} AND o.start_ms < r.hi AND o.end_ms > r.lo
               AND ($person IS NULL OR a.person_id IN (SELECT id FROM persons WHERE name = $person));
@@ -334,7 +367,7 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         cmd.Parameters.AddWithValue("$person", (object?)onlyPerson ?? DBNull.Value);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(6));
+            yield return new RangeSpan(r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetBoolean(7), r.IsDBNull(6) ? null : r.GetString(6));
     }
 
     /// <summary>Binds the ranges as parameters and returns the VALUES rows naming them.</summary>

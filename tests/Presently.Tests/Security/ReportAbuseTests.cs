@@ -26,6 +26,7 @@ public sealed class ReportAbuseTests
 
         public Task RebuildRollupsAsync(CancellationToken ct = default) => inner.RebuildRollupsAsync(ct);
         public Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default) => inner.RecountPeopleAsync(personIds, ct);
+        public Task<bool> RefreshCategoriesAsync(CancellationToken ct = default) => inner.RefreshCategoriesAsync(ct);
         public Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default) => inner.DeleteSpansBeforeAsync(cutoff, includingRollups, ct);
         public Task PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
         public bool IsTransient(Exception error) => inner.IsTransient(error);

@@ -103,4 +103,16 @@ public class HoursReportTests
         Assert.Equal(TimeSpan.FromMinutes(7 + 6 + 5 + 4 + 3 + 2 + 1).TotalMilliseconds, capped.Rows[3].Milliseconds);
         Assert.Equal(full.TotalMilliseconds, capped.TotalMilliseconds);
     }
+
+    [Fact]
+    public void A_day_starting_at_an_hour_that_happens_twice_starts_the_first_time_and_agrees_with_local_day()
+    {
+        // New York leaves DST on 2026-11-01 at 02:00, so 01:00 comes twice (05:00 and 06:00 UTC).
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var next = HoursReport.NextLocalMidnightMs(new DateOnly(2026, 10, 31), zone, dayStartHour: 1);
+        Assert.Equal(new DateTimeOffset(2026, 11, 1, 5, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), next);
+        Assert.Equal(new DateOnly(2026, 10, 31), HoursReport.LocalDay(next - 1, zone, 1));
+        Assert.Equal(new DateOnly(2026, 11, 1), HoursReport.LocalDay(next, zone, 1));
+        Assert.Equal(new DateOnly(2026, 11, 1), HoursReport.LocalDay(next + 3_600_000, zone, 1));
+    }
 }
