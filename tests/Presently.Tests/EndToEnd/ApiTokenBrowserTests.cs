@@ -20,11 +20,7 @@ public sealed class ApiTokenBrowserTests
         var (agentId, _) = await server.EnrollAsync(ServerHost.AdminName, "admin-laptop");
 
         var (page, dialogs) = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(server.BaseUri, "/login").ToString());
-        await page.FillAsync("input[name=name]", ServerHost.AdminName);
-        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit });
+        await HeadlessBrowser.SignInAsAdminAsync(page, server.BaseUri);
 
         await page.GotoAsync(new Uri(server.BaseUri, "/account").ToString());
         await page.FillAsync("form[action='/account/tokens'] input[name=name]", "hours dashboard");

@@ -46,11 +46,7 @@ public sealed class CategoryReportBrowserTests
         }
 
         var (page, dialogs) = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(server.BaseUri, "/login").ToString());
-        await page.FillAsync("input[name=name]", ServerHost.AdminName);
-        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit });
+        await HeadlessBrowser.SignInAsAdminAsync(page, server.BaseUri);
 
         var date = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var report = new Uri(server.BaseUri, $"/reports?range=custom&from={date}&to={date}&tz=UTC&by=category&then=none").ToString();

@@ -66,11 +66,7 @@ public sealed class TeamBoardTests
             Assert.True(await teams.SetTeamAsync("admin", (await accounts.FindPersonAsync(person))!.Id, byName[team]));
 
         var (page, dialogs) = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(server.BaseUri, "/login").ToString());
-        await page.FillAsync("input[name=name]", ServerHost.AdminName);
-        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
+        await HeadlessBrowser.SignInAsAdminAsync(page, server.BaseUri);
 
         // One card per person, in their team's section (Bob has none), in name order.
         await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(6);

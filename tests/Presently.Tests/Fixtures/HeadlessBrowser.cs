@@ -42,6 +42,16 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         return (page, dialogs);
     }
 
+    /// <summary>Signs the page in as the test server's admin through the sign-in form, and waits for the board's address.</summary>
+    public static async Task SignInAsAdminAsync(IPage page, Uri baseUri)
+    {
+        await page.GotoAsync(new Uri(baseUri, "/login").ToString());
+        await page.FillAsync("input[name=name]", ServerHost.AdminName);
+        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(baseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
+    }
+
     public static string ArtifactPath(string name)
     {
         var dir = Environment.GetEnvironmentVariable("PRESENTLY_ARTIFACTS") is { Length: > 0 } configured

@@ -142,11 +142,7 @@ public sealed class BrowserSecurityTests : IAsyncLifetime
         var (page, dialogs) = await browser.NewPageAsync();
         var requests = new List<string>();
         page.Request += (_, r) => { lock (requests) requests.Add(r.Url); };
-        await page.GotoAsync(new Uri(_server.BaseUri, "/login").ToString());
-        await page.FillAsync("input[name=name]", ServerHost.AdminName);
-        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
+        await HeadlessBrowser.SignInAsAdminAsync(page, _server.BaseUri);
 
         // The board shows the last span; the live socket then pushes each one in turn.
         await Assertions.Expect(page.Locator(".card .title")).ToHaveTextAsync(XssCorpus[^1]);

@@ -61,11 +61,7 @@ public sealed class CsrfTests : IAsyncLifetime
 
         await using var browser = await HeadlessBrowser.StartAsync();
         var (page, _) = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(_server.BaseUri, "/login").ToString());
-        await page.FillAsync("input[name=name]", ServerHost.AdminName);
-        await page.FillAsync("input[name=password]", ServerHost.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_server.BaseUri.ToString(), new() { WaitUntil = WaitUntilState.Commit }); // the assertions after it wait for what they need
+        await HeadlessBrowser.SignInAsAdminAsync(page, _server.BaseUri);
 
         await page.GotoAsync(evil.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         await page.WaitForURLAsync(u => u.StartsWith(_server.BaseUri.ToString(), StringComparison.Ordinal));
