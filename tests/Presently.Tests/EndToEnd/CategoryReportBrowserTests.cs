@@ -48,9 +48,19 @@ public sealed class CategoryReportBrowserTests
         var (page, dialogs) = await browser.NewPageAsync();
         await HeadlessBrowser.SignInAsAdminAsync(page, server.BaseUri);
 
+        // The range and the grouping picked on the page, as a person does.
         var date = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var report = new Uri(server.BaseUri, $"/reports?range=custom&from={date}&to={date}&tz=UTC&by=category&then=none").ToString();
-        await page.GotoAsync(report);
+        await page.GotoAsync(new Uri(server.BaseUri, "/reports?tz=UTC").ToString());
+        await page.CheckAsync("form.range input[name=range][value=custom]");
+        await page.FillAsync("form.range input[name=from]", date);
+        await page.FillAsync("form.range input[name=to]", date);
+        await page.SelectOptionAsync("#by", "category");
+        await page.SelectOptionAsync("#then", "none");
+        await page.ClickAsync("form.range button[type=submit]");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("range=custom"));
+        var report = page.Url;
+        Assert.Contains($"from={date}", report, StringComparison.Ordinal);
+        Assert.Contains("by=category", report, StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#per-category tbody tr")).ToHaveTextAsync([
             new System.Text.RegularExpressions.Regex(@"^Uncategorized\s*0:50:00"),
             new System.Text.RegularExpressions.Regex(@"^Communication/Chat\s*0:40:00"),
