@@ -32,7 +32,8 @@ public sealed class CategoryRules
     private readonly (Category Category, Regex Regex)[] _byDepth;
     private readonly Dictionary<string, Category> _byPath;
     private readonly ConcurrentDictionary<string, string?> _cache = new(StringComparer.Ordinal);
-    private int _cached;
+    // Misses add under this lock (they ran the patterns; the lock costs nothing beside that), so the cache never holds more than MaxCached.
+    private readonly Lock _adding = new();
 
     /// <param name="categories">In their order (the store's positions), which breaks ties between equally deep matches.</param>
     public CategoryRules(IReadOnlyList<Category> categories)
@@ -71,12 +72,11 @@ public sealed class CategoryRules
         var path = Match(app, title, values);
         if (key is not null)
         {
-            if (Interlocked.Increment(ref _cached) > MaxCached)
+            lock (_adding)
             {
-                _cache.Clear();
-                Interlocked.Exchange(ref _cached, 1);
+                if (_cache.Count >= MaxCached) _cache.Clear();
+                _cache.TryAdd(key, path);
             }
-            _cache.TryAdd(key, path);
         }
         return path;
     }
