@@ -1,39 +1,90 @@
+using Presently.Server;
 using Presently.Tests.Fixtures;
 
 namespace Presently.Tests.Server;
 
-/// <summary>The presently-server program, run as a real process with bad settings.</summary>
+/// <summary>
+/// The server's command line (System.CommandLine): <c>--help</c> of every command prints help and starts
+/// nothing, values are checked before anything runs (one line, exit code 2), and a stray word is an
+/// error rather than a server started with it as a setting.
+/// </summary>
 public sealed class ServerCliTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<(int Code, string Output)> RunAsync(params string[] args)
+    private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "presently-server.dll");
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        using var p = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "presently-server.dll"), "--urls", "http://127.0.0.1:0", .. args]);
+        using var process = new System.Diagnostics.Process
+        {
+            StartInfo = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false },
+        };
+        process.StartInfo.ArgumentList.Add(ServerDll);
+        foreach (var a in args) process.StartInfo.ArgumentList.Add(a);
+        process.Start();
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.Process.WaitForExitAsync(cts.Token);
-        return (p.Process.ExitCode, p.Output.Trim());
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"presently-server {string.Join(' ', args)} did not exit: it started something");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("enroll-code", "--help")]
+    [InlineData("add-user", "--help")]
+    [InlineData("rebuild-rollups", "--help")]
+    public async Task Help_prints_help_and_starts_nothing(params string[] args)
+    {
+        var data = Path.Combine(_dir.Path, "data");
+        var (exit, stdout, _) = await RunAsync([.. args, "--Presently:DataDirectory", data]);
+        Assert.Equal(0, exit);
+        Assert.Contains("Usage:", stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data), "help created the data directory: something started");
+    }
+
+    [Theory]
+    [InlineData("presently-server: --hours is a whole number from 1 to 720", "enroll-code", "--person", "frank", "--hours", "abc")]
+    [InlineData("presently-server: --hours is a whole number from 1 to 720", "enroll-code", "--person", "frank", "--hours", "9999")]
+    [InlineData("presently-server: --role is admin or member", "add-user", "--name", "ann", "--role", "boss")]
+    [InlineData("presently-server: --email needs an e-mail address", "add-user", "--name", "ann", "--email", "nope")]
+    [InlineData("presently-server: unknown command or setting 'frobnicate'", "frobnicate")]
+    public async Task Bad_values_are_refused_in_one_line_before_anything_runs(string error, params string[] args)
+    {
+        var data = Path.Combine(_dir.Path, "data");
+        var (exit, _, stderr) = await RunAsync([.. args, "--Presently:DataDirectory", data]);
+        Assert.Equal(2, exit);
+        Assert.StartsWith(error, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(data));
     }
 
     [Fact]
-    public async Task Invalid_settings_stop_the_server_with_one_line()
+    public async Task A_command_may_come_after_the_shared_settings()
     {
-        var (code, output) = await RunAsync("--Presently:DataDirectory", _dir.Path, "--Presently:CheckpointIntervalMs", "1");
-        Assert.Equal(2, code);
-        Assert.Single(output.Split('\n'));
-        Assert.Contains("CheckpointIntervalMs", output);
+        var data = Path.Combine(_dir.Path, "data");
+        var (exit, stdout, stderr) = await RunAsync("--Presently:DataDirectory", data, "enroll-code", "--person", "frank", "--hours", "2");
+        Assert.True(exit == 0, stderr);
+        Assert.Matches("^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", stdout.Trim());
     }
 
-    [Fact]
-    public async Task An_unusable_data_directory_is_one_line_not_a_stack_trace()
-    {
-        var file = _dir.File("not-a-directory");
-        await File.WriteAllTextAsync(file, "x");
-        var (code, output) = await RunAsync("--Presently:DataDirectory", file);
-        Assert.Equal(1, code);
-        Assert.Single(output.Split('\n'));
-        Assert.StartsWith("presently-server:", output);
-    }
+    [Theory]
+    [InlineData(new[] { "--Presently:DataDirectory", "/x", "--urls=http://127.0.0.1:0", "Logging:LogLevel:Default=None" }, null)]
+    [InlineData(new[] { "--Presently:DataDirectory" }, "setting --Presently:DataDirectory needs a value")]
+    [InlineData(new[] { "start" }, "unknown command or setting 'start'")]
+    public void Configuration_is_what_the_server_reads_and_nothing_else(string[] tokens, string? problem) =>
+        Assert.Equal(problem, ServerCli.NotConfiguration(tokens));
 }
