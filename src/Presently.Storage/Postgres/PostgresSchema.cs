@@ -204,6 +204,8 @@ internal static class PostgresSchema
             PRIMARY KEY (agent_key, start_ms)
         );
         CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
+        -- Ingest asks, per batch, whether the agent's person has other agents.
+        CREATE INDEX agents_by_person ON agents(person_id);
         -- The fingerprint of the category rules the category rollups were summed with: ingest and
         -- rebuilds lock this row to keep to one set of rules (PostgresCategoryRollups).
         INSERT INTO settings(key, value) VALUES ('rollups.categories', '') ON CONFLICT (key) DO NOTHING;

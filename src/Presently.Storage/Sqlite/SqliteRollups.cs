@@ -58,6 +58,8 @@ internal static class SqliteRollups
             PRIMARY KEY (agent_key, start_ms)
         ) WITHOUT ROWID;
         CREATE INDEX device_overlaps_by_person ON device_overlaps(person_id, start_ms);
+        -- Ingest asks, per batch, whether the agent's person has other agents.
+        CREATE INDEX agents_by_person ON agents(person_id);
         """;
 
     /// <summary>Empties the rollups and sums them again from every stored span, less the overlaps worked out again (the rebuild verb; migrations).</summary>
