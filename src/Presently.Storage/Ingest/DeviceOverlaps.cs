@@ -24,7 +24,7 @@ internal static class DeviceOverlaps
     /// <summary>Works out the person's overlaps in [fromMs, toMs) again, a day at a time (memory stays bounded).</summary>
     public static async Task RecountAsync(IIngestTarget target, long personId, long fromMs, long toMs, RollupDelta rollups, CancellationToken ct)
     {
-        (fromMs, toMs) = (FloorDiv(fromMs, HourMs) * HourMs, -FloorDiv(-toMs, HourMs) * HourMs);
+        (fromMs, toMs) = ToHours(fromMs, toMs);
         for (var start = fromMs; start < toMs;)
         {
             var end = Math.Min(toMs, start + DayMs);
@@ -69,9 +69,10 @@ internal static class DeviceOverlaps
     /// <summary>How stores list a window's overlaps: by start, then agent.</summary>
     public static int Order(OverlapRow a, OverlapRow b) => a.StartMs != b.StartMs ? a.StartMs.CompareTo(b.StartMs) : a.AgentKey.CompareTo(b.AgentKey);
 
-    /// <summary>The windows a batch touched, merged: recounted once each at the batch's end.</summary>
+    /// <summary>The windows a batch touched, widened to whole hours and merged: each hour recounted once at the batch's end.</summary>
     public static IEnumerable<(long From, long To)> Merge(List<(long From, long To)> windows)
     {
+        for (var i = 0; i < windows.Count; i++) windows[i] = ToHours(windows[i].From, windows[i].To);
         windows.Sort();
         (long From, long To)? current = null;
         foreach (var w in windows)
@@ -85,6 +86,8 @@ internal static class DeviceOverlaps
         }
         if (current is { } last) yield return last;
     }
+
+    private static (long From, long To) ToHours(long fromMs, long toMs) => (FloorDiv(fromMs, HourMs) * HourMs, -FloorDiv(-toMs, HourMs) * HourMs);
 
     private static long FloorDiv(long a, long b) => a / b - (a % b < 0 ? 1 : 0);
 }

@@ -59,32 +59,8 @@ internal static class PostgresCategoryRollups
             await delete.ExecuteNonQueryAsync(ct);
         }
         var delta = new RollupDelta(rules, categoriesOnly: true);
-        foreach (var (sql, sign) in new[]
-        {
-            ($"SELECT agent_key, start_ms, end_ms, app, title, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", +1),
-            ("SELECT agent_key, start_ms, end_ms, app, title, context FROM device_overlaps", -1),
-        })
-        {
-            // A second connection would not see this transaction; a cursor streams within it instead.
-            await using (var declare = new NpgsqlCommand($"DECLARE categories NO SCROLL CURSOR FOR {sql}", db, tx)) await declare.ExecuteNonQueryAsync(ct);
-            while (true)
-            {
-                var read = 0;
-                await using (var fetch = new NpgsqlCommand("FETCH 50000 FROM categories", db, tx))
-                await using (var r = await fetch.ExecuteReaderAsync(ct))
-                {
-                    while (await r.ReadAsync(ct))
-                    {
-                        read++;
-                        delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                            r.IsDBNull(5) ? null : SpanContext.FromJson(r.GetString(5)), sign);
-                    }
-                }
-                if (delta.Count >= 200_000 || read == 0) await PostgresRollups.ApplyAsync(db, tx, delta, ct);
-                if (read == 0) break;
-            }
-            await using (var close = new NpgsqlCommand("CLOSE categories", db, tx)) await close.ExecuteNonQueryAsync(ct);
-        }
+        await PostgresRollups.AddRowsAsync(db, tx, $"SELECT agent_key, start_ms, end_ms, app, title, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", delta, +1, ct);
+        await PostgresRollups.AddRowsAsync(db, tx, "SELECT agent_key, start_ms, end_ms, app, title, context FROM device_overlaps", delta, -1, ct);
         await SaveFingerprintAsync(db, tx, rules, ct);
     }
 }

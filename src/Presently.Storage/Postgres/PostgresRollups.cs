@@ -27,33 +27,41 @@ internal static class PostgresRollups
         await using (var truncate = new NpgsqlCommand($"TRUNCATE {string.Join(", ", RollupTable.Names)}", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
         var rules = await PostgresCategoryRollups.LoadRulesAsync(db, tx, ct);
         var delta = new RollupDelta(rules);
-        // A second connection would not see this transaction; a cursor streams within it instead.
-        await using (var declare = new NpgsqlCommand(
-            $"DECLARE rebuild NO SCROLL CURSOR FOR SELECT agent_key, start_ms, end_ms, app, title, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", db, tx))
-            await declare.ExecuteNonQueryAsync(ct);
+        await AddRowsAsync(db, tx, $"SELECT agent_key, start_ms, end_ms, app, title, context FROM spans WHERE state = {(int)SpanState.Active} AND end_ms > start_ms", delta, +1, ct);
+        await using (var truncate = new NpgsqlCommand("TRUNCATE device_overlaps", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
+        await DeviceOverlaps.RecountPeopleAsync(new PostgresIngest(db, tx, partitions), null, delta, ct);
+        await ApplyAsync(db, tx, delta, ct);
+        await PostgresCategoryRollups.SaveFingerprintAsync(db, tx, rules, ct);
+        return rules;
+    }
+
+    /// <summary>
+    /// Adds (or with sign −1 takes away) the time of every row <paramref name="select"/> returns (agent_key,
+    /// start_ms, end_ms, app, title, context), applying the changes as they grow so memory stays bounded.
+    /// A second connection would not see this transaction; a cursor streams within it instead.
+    /// </summary>
+    public static async Task AddRowsAsync(NpgsqlConnection db, NpgsqlTransaction tx, string select, RollupDelta delta, int sign, CancellationToken ct)
+    {
+        await using (var declare = new NpgsqlCommand($"DECLARE rollup_rows NO SCROLL CURSOR FOR {select}", db, tx)) await declare.ExecuteNonQueryAsync(ct);
         while (true)
         {
             var read = 0;
-            await using (var fetch = new NpgsqlCommand("FETCH 50000 FROM rebuild", db, tx))
+            await using (var fetch = new NpgsqlCommand("FETCH 50000 FROM rollup_rows", db, tx))
             await using (var r = await fetch.ExecuteReaderAsync(ct))
             {
                 while (await r.ReadAsync(ct))
                 {
                     read++;
                     delta.Add(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                        r.IsDBNull(5) ? null : SpanContext.FromJson(r.GetString(5)), +1);
+                        r.IsDBNull(5) ? null : SpanContext.FromJson(r.GetString(5)), sign);
                 }
             }
-            // Changes add up, so they can be written in any order: memory stays bounded.
+            // Changes add up, so they can be written in any order.
             if (delta.Count >= 200_000 || read == 0) await ApplyAsync(db, tx, delta, ct);
             if (read == 0) break;
         }
-        await using (var close = new NpgsqlCommand("CLOSE rebuild", db, tx)) await close.ExecuteNonQueryAsync(ct);
-        await using (var truncate = new NpgsqlCommand("TRUNCATE device_overlaps", db, tx)) await truncate.ExecuteNonQueryAsync(ct);
-        await DeviceOverlaps.RecountPeopleAsync(new PostgresIngest(db, tx, partitions), null, delta, ct);
-        await ApplyAsync(db, tx, delta, ct);
-        await PostgresCategoryRollups.SaveFingerprintAsync(db, tx, rules, ct);
-        return rules;
+        await using var close = new NpgsqlCommand("CLOSE rollup_rows", db, tx);
+        await close.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task UpsertAsync(NpgsqlConnection db, NpgsqlTransaction tx, RollupTable rollup, List<KeyValuePair<RollupKey, long>> rows, CancellationToken ct)
