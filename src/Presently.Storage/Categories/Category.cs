@@ -31,8 +31,11 @@ public sealed record Category(long Id, string Path, string Pattern, CategoryFiel
     public const int MinScore = -2;
     public const int MaxScore = 2;
 
-    /// <summary>How every pattern is compiled: the non-backtracking engine runs in time linear in the text, whatever an admin wrote.</summary>
-    public const RegexOptions PatternOptions = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+    /// <summary>How every pattern is matched first: case-insensitively, on the backtracking engine under a time budget (<see cref="CategoryPattern"/>).</summary>
+    public const RegexOptions PatternOptions = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
+
+    /// <summary>How a pattern that ran over its budget is matched: the non-backtracking engine runs in time linear in the text, whatever an admin wrote.</summary>
+    public const RegexOptions LinearPatternOptions = PatternOptions | RegexOptions.NonBacktracking;
 
     public string DisplayPath => Display(Path);
 
@@ -71,14 +74,16 @@ public sealed record Category(long Id, string Path, string Pattern, CategoryFiel
         return PatternProblem(pattern);
     }
 
-    /// <summary>Null when the pattern is empty or compiles as every pattern is compiled (<see cref="PatternOptions"/>).</summary>
+    /// <summary>Null when the pattern is empty or compiles for both engines a pattern may run on (<see cref="CategoryPattern"/>).</summary>
     public static string? PatternProblem(string? pattern)
     {
         if (string.IsNullOrEmpty(pattern)) return null;
         if (pattern.Length > MaxPatternLength) return $"A pattern has at most {MaxPatternLength} characters.";
         try
         {
+            // The linear engine accepts a subset of what the backtracking one does; each check sees a different fault.
             _ = new Regex(pattern, PatternOptions);
+            _ = new Regex(pattern, LinearPatternOptions);
             return null;
         }
         catch (ArgumentException ex)

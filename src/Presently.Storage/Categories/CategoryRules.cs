@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Presently.Protocol;
 
 namespace Presently.Storage.Categories;
@@ -29,7 +28,7 @@ public sealed class CategoryRules
 
     public static readonly CategoryRules Empty = new([]);
 
-    private readonly (Category Category, Regex Regex)[] _byDepth;
+    private readonly (Category Category, CategoryPattern Pattern)[] _byDepth;
     private readonly Dictionary<string, Category> _byPath;
     private readonly ConcurrentDictionary<string, string?> _cache = new(StringComparer.Ordinal);
     // Misses add under this lock (they ran the patterns; the lock costs nothing beside that), so the cache never holds more than MaxCached.
@@ -43,9 +42,9 @@ public sealed class CategoryRules
         foreach (var c in categories) _byPath.TryAdd(c.Path, c);
         // Deepest first, list order within a depth (OrderBy is stable): the first match is the answer.
         _byDepth = [.. categories
-            .Select(c => (Category: c, Regex: Compile(c)))
-            .Where(r => r.Regex is not null)
-            .Select(r => (r.Category, r.Regex!))
+            .Select(c => (Category: c, Pattern: CategoryPattern.TryCompile(c.Pattern)))
+            .Where(r => r.Pattern is not null)
+            .Select(r => (r.Category, r.Pattern!))
             .OrderByDescending(r => r.Category.Depth)];
         Fingerprint = FingerprintOf(categories);
     }
@@ -102,21 +101,21 @@ public sealed class CategoryRules
 
     private string? Match(string? app, string? title, IReadOnlyList<string> values)
     {
-        foreach (var (category, regex) in _byDepth)
+        foreach (var (category, pattern) in _byDepth)
         {
             var field = category.Field;
-            if (((field is CategoryField.Any or CategoryField.App) && app is not null && regex.IsMatch(app))
-                || ((field is CategoryField.Any or CategoryField.Title) && title is not null && regex.IsMatch(title))
-                || ((field is CategoryField.Any or CategoryField.Context) && AnyMatch(regex, values)))
+            if (((field is CategoryField.Any or CategoryField.App) && app is not null && pattern.IsMatch(app))
+                || ((field is CategoryField.Any or CategoryField.Title) && title is not null && pattern.IsMatch(title))
+                || ((field is CategoryField.Any or CategoryField.Context) && AnyMatch(pattern, values)))
                 return category.Path;
         }
         return null;
     }
 
-    private static bool AnyMatch(Regex regex, IReadOnlyList<string> values)
+    private static bool AnyMatch(CategoryPattern pattern, IReadOnlyList<string> values)
     {
         foreach (var v in values)
-            if (regex.IsMatch(v)) return true;
+            if (pattern.IsMatch(v)) return true;
         return false;
     }
 
@@ -134,20 +133,6 @@ public sealed class CategoryRules
 
     private static void Append(StringBuilder sb, string? part) =>
         sb.Append((part?.Length ?? -1).ToString(CultureInfo.InvariantCulture)).Append(':').Append(part);
-
-    private static Regex? Compile(Category category)
-    {
-        // A pure parent matches nothing itself; a pattern that does not compile (a hand-edited row) matches nothing rather than stopping the server.
-        if (string.IsNullOrEmpty(category.Pattern) || category.Pattern.Length > Category.MaxPatternLength) return null;
-        try
-        {
-            return new Regex(category.Pattern, Category.PatternOptions);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
-        {
-            return null;
-        }
-    }
 
     private static string FingerprintOf(IReadOnlyList<Category> categories)
     {
