@@ -46,6 +46,7 @@ public static class PresentlyServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         builder.Services.AddSingleton<MeetingRules>();
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, MeetingRulesValidation>();
+        builder.Services.AddSingleton<IBoardFeed, InProcessBoardFeed>();
         builder.Services.AddSingleton<LiveState>();
         builder.Services.AddRazorComponents();
         // Pages encode markup characters only: names and titles in any script are sent as they are.

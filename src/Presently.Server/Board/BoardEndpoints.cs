@@ -12,15 +12,13 @@ public static class BoardEndpoints
 {
     public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext ctx, LiveState live, VisibilityPolicy visibility, TimeProvider time) =>
+        app.MapGet("/", (HttpContext ctx, IBoardFeed feed, VisibilityPolicy visibility, TimeProvider time) =>
         {
             var viewer = Viewer.Of(ctx.User);
-            IReadOnlyList<Storage.Team> teams = [];
-            IReadOnlyList<PersonLiveView> people = [];
-            live.People((t, p) => (teams, people) = (t, p));
+            var board = feed.Current();
             return Html.Html.Page<BoardPage>(new
             {
-                Teams = teams, People = people, Now = time.GetUtcNow(),
+                Teams = board.Teams, People = board.People, Now = time.GetUtcNow(),
                 DetailFor = (Func<PersonLiveView, Detail>)(p => visibility.For(viewer, p.Person)),
             });
         }).RequireAuthorization(Policies.Member);
@@ -56,7 +54,6 @@ public static class BoardEndpoints
 
     private static async Task StreamAsync(WebSocket socket, BoardFanOut fanOut, Viewer viewer, BoardSession session, TimeProvider time, CancellationToken stopping)
     {
-        var updates = fanOut.Subscribe(viewer, out var unsubscribe);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         // The session watch stops only the sending, so the close frame can still say why.
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
@@ -65,11 +62,8 @@ public static class BoardEndpoints
         var watch = session.WatchAsync(sending);
         try
         {
-            await foreach (var fragment in updates.ReadAllAsync(sending.Token))
-                await socket.SendAsync(Encoding.UTF8.GetBytes(fragment), WebSocketMessageType.Text, true, sending.Token);
-            // The queue was completed: this browser fell behind. Closing makes htmx reconnect and resync.
-            if (socket.State == WebSocketState.Open)
-                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "resync", CancellationToken.None);
+            await foreach (var message in fanOut.StreamAsync(viewer, sending.Token))
+                await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, sending.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {
@@ -79,7 +73,6 @@ public static class BoardEndpoints
         }
         finally
         {
-            unsubscribe();
             // After our close frame, let the browser answer it: cancelling the read at once would
             // reset the connection and could lose the close frame on the way.
             if (socket.State == WebSocketState.CloseSent) await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2), time, CancellationToken.None));

@@ -20,17 +20,17 @@ public sealed class BoardFragments(IServiceProvider services, ILoggerFactory log
             [nameof(BoardSnapshot.DetailFor)] = detailFor, [nameof(BoardSnapshot.Now)] = time.GetUtcNow(),
         });
 
-    /// <summary>A person's card changed (<paramref name="before"/> null: new to the board; <paramref name="after"/> null: left it).</summary>
-    public string Change(PersonLiveView? before, PersonLiveView? after, Detail detail) =>
+    /// <summary>A card replaced in place, appended (<paramref name="append"/>), or taken off (<paramref name="card"/> null).</summary>
+    public string Change(string person, PersonLiveView? card, bool append, Detail detail) =>
         Render<CardChange>(new()
         {
-            [nameof(CardChange.Before)] = before, [nameof(CardChange.After)] = after,
+            [nameof(CardChange.Person)] = person, [nameof(CardChange.Card)] = card, [nameof(CardChange.Append)] = append,
             [nameof(CardChange.Detail)] = detail, [nameof(CardChange.Now)] = time.GetUtcNow(),
         });
 
     // A renderer per fragment: an HtmlRenderer keeps every root component it rendered until it is
     // disposed. These components are synchronous, so its dispatcher runs them inline and the task is
-    // complete on return (the fan-out calls this from LiveState's change events).
+    // complete on return.
     private string Render<TComponent>(Dictionary<string, object?> parameters) where TComponent : IComponent
     {
         using var renderer = new HtmlRenderer(services, loggers);

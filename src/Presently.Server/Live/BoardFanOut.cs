@@ -1,97 +1,105 @@
-using System.Threading.Channels;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Presently.Server.Auth;
 using Presently.Server.Board;
 
 namespace Presently.Server.Live;
 
 /// <summary>
-/// Pushes board changes to the browsers watching. A change renders one person's card at most once
-/// per level of detail (full, presence) and queues it to each subscriber allowed to see it: the
-/// work follows what changed, not the number of agents. A browser that cannot keep up is dropped;
-/// htmx reconnects it and it gets a fresh snapshot. So does every browser when teams change.
+/// Streams the board to one browser: the whole board first, then, each time the feed moves, every
+/// card that changed since what this browser was last sent — the latest version of each, rendered
+/// once per version and kind and shared by all browsers. A browser that reads slowly gets the same
+/// changes in bigger, coalesced messages: nothing queues per browser and none is dropped, and its
+/// memory is the set of cards it holds. When teams change, the whole board again.
 /// </summary>
-public sealed class BoardFanOut
+public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, VisibilityPolicy visibility)
 {
-    private const int SubscriberQueue = 256;
+    /// <summary>A message holds cards up to about this many characters; more go in the next message.</summary>
+    public const int MessageChars = 256 * 1024;
 
-    private readonly LiveState _live;
-    private readonly BoardFragments _fragments;
-    private readonly VisibilityPolicy _visibility;
-    private readonly Lock _lock = new();
-    private readonly List<Subscriber> _subscribers = [];
-
-    private sealed record Subscriber(Viewer Viewer, Channel<string> Channel);
-
-    public BoardFanOut(LiveState live, BoardFragments fragments, VisibilityPolicy visibility)
+    /// <summary>The fragments for <paramref name="viewer"/>, one WebSocket message each, until cancelled.</summary>
+    public async IAsyncEnumerable<string> StreamAsync(Viewer viewer, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        _live = live;
-        _fragments = fragments;
-        _visibility = visibility;
-        live.PersonChanged += OnPersonChanged;
-        live.Regrouped += OnRegrouped;
-    }
-
-    /// <summary>Returns a reader that first yields the whole board as <paramref name="viewer"/> may see it, then one fragment per change.</summary>
-    public ChannelReader<string> Subscribe(Viewer viewer, out Action unsubscribe)
-    {
-        var subscriber = new Subscriber(viewer, Channel.CreateBounded<string>(new BoundedChannelOptions(SubscriberQueue) { SingleReader = true }));
-        _live.People((teams, people) =>
+        // The team each card this browser holds is in (null: no team): what decides replace, append or remove.
+        var shown = new Dictionary<string, Storage.Team?>(StringComparer.Ordinal);
+        FeedPosition? at = null;
+        var message = new StringBuilder();
+        while (!cancellationToken.IsCancellationRequested)
         {
-            subscriber.Channel.Writer.TryWrite(Snapshot(viewer, teams, people));
-            lock (_lock) _subscribers.Add(subscriber);
-        });
-        unsubscribe = () =>
-        {
-            lock (_lock) _subscribers.Remove(subscriber);
-            subscriber.Channel.Writer.TryComplete();
-        };
-        return subscriber.Channel.Reader;
-    }
-
-    private string Snapshot(Viewer viewer, IReadOnlyList<Storage.Team> teams, IReadOnlyList<PersonLiveView> people) =>
-        _fragments.Snapshot(teams, people, p => _visibility.For(viewer, p.Person));
-
-    private void OnRegrouped()
-    {
-        Subscriber[] targets;
-        lock (_lock) targets = [.. _subscribers];
-        if (targets.Length == 0) return;
-        _live.People((teams, people) =>
-        {
-            foreach (var s in targets) Send(s, Snapshot(s.Viewer, teams, people));
-        });
-    }
-
-    private void OnPersonChanged(PersonLiveView? before, PersonLiveView? after)
-    {
-        var person = (after ?? before)!.Person;
-        // A presence card that would look the same is not sent: the timing of app switches is activity too.
-        var presenceSame = before is not null && after is not null && before.ShowsSamePresenceAs(after);
-        var rendered = new string?[3];
-        Broadcast(viewer =>
-        {
-            var detail = _visibility.For(viewer, person);
-            if (detail == Detail.None || (detail == Detail.Presence && presenceSame)) return null;
-            return rendered[(int)detail] ??= _fragments.Change(before, after, detail);
-        });
-    }
-
-    private void Broadcast(Func<Viewer, string?> fragmentFor)
-    {
-        Subscriber[] targets;
-        lock (_lock)
-        {
-            if (_subscribers.Count == 0) return;
-            targets = [.. _subscribers];
+            var upTo = default(FeedPosition);
+            var changes = at is { } position ? feed.ChangesSince(position, out upTo) : null;
+            if (changes is null)
+            {
+                var board = feed.Current();
+                shown.Clear();
+                foreach (var p in board.People)
+                    if (visibility.For(viewer, p.Person) != Detail.None) shown[p.Person] = p.Team;
+                at = board.Position;
+                yield return fragments.Snapshot(board.Teams, board.People, p => visibility.For(viewer, p.Person));
+            }
+            else
+            {
+                foreach (var change in changes)
+                {
+                    if (Fragment(viewer, change, at!.Value, shown) is not { } fragment) continue;
+                    message.Append(fragment);
+                    if (message.Length < MessageChars) continue;
+                    yield return message.ToString();
+                    message.Clear();
+                }
+                if (message.Length > 0) yield return message.ToString();
+                message.Clear();
+                at = upTo;
+            }
+            await feed.WaitAsync(at!.Value, cancellationToken);
         }
-        foreach (var s in targets)
-            if (fragmentFor(s.Viewer) is { } fragment) Send(s, fragment);
     }
 
-    private void Send(Subscriber s, string fragment)
+    private string? Fragment(Viewer viewer, CardVersion change, FeedPosition sent, Dictionary<string, Storage.Team?> shown)
     {
-        if (s.Channel.Writer.TryWrite(fragment)) return;
-        lock (_lock) _subscribers.Remove(s);
-        s.Channel.Writer.TryComplete();
+        var card = change.Card;
+        var detail = card is null ? Detail.None : visibility.For(viewer, change.Person);
+        var holds = shown.TryGetValue(change.Person, out var shownTeam);
+        if (detail == Detail.None)
+        {
+            if (!holds) return null;
+            shown.Remove(change.Person);
+            return Render(change, CardFragment.Remove, detail);
+        }
+        shown[change.Person] = card!.Team;
+        if (!holds) return Render(change, CardFragment.Append, detail);
+        if (shownTeam != card.Team) return Render(change, CardFragment.Remove, detail) + Render(change, CardFragment.Append, detail);
+        // A presence card that would look the same as the one the browser holds is not sent.
+        if (detail == Detail.Presence && change.PresenceSeq <= sent.Seq) return null;
+        return Render(change, CardFragment.Replace, detail);
     }
+
+    private string Render(CardVersion change, CardFragment kind, Detail detail)
+    {
+        var slot = CardFragments.Slot(kind, detail);
+        return change.Rendered[slot] ??= kind == CardFragment.Remove
+            ? fragments.Change(change.Person, null, append: false, detail)
+            : fragments.Change(change.Person, change.Card, append: kind == CardFragment.Append, detail);
+    }
+}
+
+/// <summary>What a card fragment does in the browser.</summary>
+public enum CardFragment
+{
+    Replace,
+    Append,
+    Remove,
+}
+
+internal static class CardFragments
+{
+    /// <summary>How many fragments a card version may have: replace and append at each visible detail, and one removal.</summary>
+    public const int Kinds = 5;
+
+    public static int Slot(CardFragment kind, Detail detail) => kind switch
+    {
+        CardFragment.Remove => 4,
+        CardFragment.Append => detail == Detail.Full ? 2 : 3,
+        _ => detail == Detail.Full ? 0 : 1,
+    };
 }

@@ -5,9 +5,8 @@ namespace Presently.Server.Live;
 
 /// <summary>
 /// Per agent: connected or not, current span, last contact; per person: their agents and team.
-/// Every change is announced to <see cref="PersonChanged"/> under the same lock that guards the
-/// state, so a subscriber that takes a snapshot with <see cref="People"/> sees each later change
-/// exactly once and in order.
+/// Every change of a person's card is written to the board feed under the same lock that guards the
+/// state, so the feed holds the changes in the order they happened.
 /// </summary>
 public sealed class LiveState
 {
@@ -19,21 +18,14 @@ public sealed class LiveState
     private IReadOnlyList<Team> _teams = [];
     private readonly TimeProvider _time;
     private readonly MeetingRules _meetings;
+    private readonly IBoardFeed _feed;
 
-    public LiveState(TimeProvider time, MeetingRules meetings)
+    public LiveState(TimeProvider time, MeetingRules meetings, IBoardFeed feed)
     {
         _time = time;
         _meetings = meetings;
+        _feed = feed;
     }
-
-    /// <summary>
-    /// Raised under the lock when a person's card would change: before (null when new to the board)
-    /// and after (null when they left it: their last agent removed or given to someone else).
-    /// </summary>
-    public event Action<PersonLiveView?, PersonLiveView?>? PersonChanged;
-
-    /// <summary>Raised under the lock when teams or who is in them changed: the board is laid out again.</summary>
-    public event Action? Regrouped;
 
     public void Load(IEnumerable<AgentSummary> stored)
     {
@@ -104,7 +96,7 @@ public sealed class LiveState
             var before = PersonView(view.Person);
             _agents.Remove(agentId);
             Unindex(view);
-            PersonChanged?.Invoke(before, PersonView(view.Person));
+            _feed.Publish(before, PersonView(view.Person));
         }
     }
 
@@ -115,22 +107,7 @@ public sealed class LiveState
         {
             _teams = [.. teams.OrderBy(t => t.Name, StringComparer.Ordinal)];
             _teamOf = teamOf;
-            Regrouped?.Invoke();
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> with a consistent copy of the board, holding off changes
-    /// meanwhile: every team, and every person (by team name, people without a team last, then by name).
-    /// </summary>
-    public void People(Action<IReadOnlyList<Team>, IReadOnlyList<PersonLiveView>> action)
-    {
-        lock (_lock)
-        {
-            var people = _agentsOfPerson.Keys.Select(p => PersonView(p)!)
-                .OrderBy(p => p.Team is null).ThenBy(p => p.Team?.Name, StringComparer.Ordinal).ThenBy(p => p.Person, StringComparer.Ordinal)
-                .ToList();
-            action(_teams, people);
+            _feed.Regroup(_teams, [.. _agentsOfPerson.Keys.Select(p => PersonView(p)!)]);
         }
     }
 
@@ -162,8 +139,8 @@ public sealed class LiveState
         if (old is not null) Unindex(old);
         _agents[view.AgentId] = view;
         Index(view);
-        if (formerOwner is not null) PersonChanged?.Invoke(formerOwner, PersonView(formerOwner.Person));
-        PersonChanged?.Invoke(before, PersonView(view.Person));
+        if (formerOwner is not null) _feed.Publish(formerOwner, PersonView(formerOwner.Person));
+        _feed.Publish(before, PersonView(view.Person));
     }
 
     private PersonLiveView? PersonView(string person) =>

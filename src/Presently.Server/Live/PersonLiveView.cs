@@ -13,6 +13,15 @@ public sealed record PersonLiveView(string Person, Team? Team, IReadOnlyList<Age
 
     public CardStatus Status => Front.Status;
 
+    /// <summary>The board's order: by team name (people without a team last), then by name; ordinal, as the browser keeps it.</summary>
+    public static readonly IComparer<PersonLiveView> BoardOrder = Comparer<PersonLiveView>.Create((x, y) =>
+    {
+        var byTeamless = (x.Team is null).CompareTo(y.Team is null);
+        if (byTeamless != 0) return byTeamless;
+        var byTeam = string.CompareOrdinal(x.Team?.Name, y.Team?.Name);
+        return byTeam != 0 ? byTeam : string.CompareOrdinal(x.Person, y.Person);
+    });
+
     public static PersonLiveView Of(string person, Team? team, IEnumerable<AgentLiveView> devices) =>
         new(person, team, [.. devices.OrderBy(d => d, FrontFirst.Instance)]);
 

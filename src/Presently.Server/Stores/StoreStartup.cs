@@ -9,15 +9,13 @@ namespace Presently.Server.Stores;
 /// Runs the store's migrations (versioned, both stores) and loads the board before the server takes
 /// its first request: hosted services start before Kestrel listens.
 /// </summary>
-public sealed class StoreStartup(ISpanStore store, LiveState live, Teams teams, BoardFanOut fanOut) : IHostedService
+public sealed class StoreStartup(ISpanStore store, LiveState live, Teams teams) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
         live.Load(await store.ListAgentsAsync(cancellationToken));
         await teams.LoadAsync(cancellationToken);
-        // Built now so it subscribes to live changes before any agent connects.
-        GC.KeepAlive(fanOut);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
