@@ -9,6 +9,7 @@ using Presently.Server.Categories;
 using Presently.Server.Downloads;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
+using Presently.Server.Monitoring;
 using Presently.Server.Options;
 using Presently.Server.Reports;
 using Presently.Storage;
@@ -46,6 +47,7 @@ public static class PresentlyServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         builder.Services.AddSingleton<MeetingRules>();
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, MeetingRulesValidation>();
+        builder.Services.AddPresentlyMonitoring();
         builder.Services.AddSingleton<IBoardFeed, InProcessBoardFeed>();
         builder.Services.AddSingleton<LiveState>();
         builder.Services.AddRazorComponents();
@@ -76,6 +78,7 @@ public static class PresentlyServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
         app.MapReadiness();
+        app.MapMonitoring();
         app.MapAccounts();
         app.MapTimePreferences();
         app.MapApiTokens();

@@ -29,6 +29,9 @@ public sealed class AgentConnections
 
     public bool IsConnected(string agentId) => _byAgent.ContainsKey(agentId);
 
+    /// <summary>How many agents are connected (past Hello) to this instance.</summary>
+    public int Count => _byAgent.Count;
+
     /// <summary>Closes the agent's live connection, if any, with <paramref name="code"/> (blocked, removed).</summary>
     public async Task CloseAsync(string agentId, int code, string reason)
     {

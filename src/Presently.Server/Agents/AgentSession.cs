@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Presently.Protocol;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
+using Presently.Server.Monitoring;
 using Presently.Server.Options;
 using Presently.Storage;
 
@@ -22,8 +23,9 @@ public sealed class AgentSession
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public sealed record Dependencies(ISpanStore Store, IAgentRegistry Registry, IngestWriter Writer, LiveState Live,
-        AgentConnections Connections, ServerOptions Options, TimeProvider Time, ILogger Log);
+        AgentConnections Connections, ServerOptions Options, TimeProvider Time, ServerMetrics Metrics, ILogger Log);
 
+    private readonly WebSocket _socket;
     private readonly FrameSocket _frames;
     private readonly AgentPrincipal _principal;
     private readonly IDisposable? _pendingLease;
@@ -34,6 +36,7 @@ public sealed class AgentSession
 
     public AgentSession(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease, Dependencies dependencies)
     {
+        _socket = socket;
         _frames = new FrameSocket(socket, ProtocolConstants.MaxHelloBytes);
         _principal = principal;
         _pendingLease = pendingLease;
@@ -69,6 +72,7 @@ public sealed class AgentSession
         {
             _pendingLease?.Dispose();
             _frameRate.Dispose();
+            _d.Metrics.AgentClosed((int?)_socket.CloseStatus);
         }
     }
 
@@ -235,7 +239,7 @@ public sealed class AgentSession
     private async Task StreamAsync(string agentId, long storedThrough, DateTimeOffset earliestStart, long correctionMs, CancellationToken ct)
     {
         using var spanRate = Bucket(Math.Max(_d.Options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
-        var commits = Channel.CreateBounded<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans)>(MaxInFlightBatches);
+        var commits = Channel.CreateBounded<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans, long ReceivedAt)>(MaxInFlightBatches);
         var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, ct);
         var receivedThrough = storedThrough;
         try
@@ -259,10 +263,11 @@ public sealed class AgentSession
                     continue;
                 }
                 if (batch.Spans.Length == 0) continue;
+                var receivedAt = _d.Time.GetTimestamp();
                 receivedThrough = maxSeq;
                 using var spanLease = await spanRate.AcquireAsync(batch.Spans.Length, ct);
                 var commit = _d.Writer.CommitAsync(new IngestBatch(agentId, batch.Spans), ct);
-                await commits.Writer.WriteAsync((commit, maxSeq, batch.Spans), ct);
+                await commits.Writer.WriteAsync((commit, maxSeq, batch.Spans, receivedAt), ct);
             }
         }
         finally
@@ -283,13 +288,13 @@ public sealed class AgentSession
         AutoReplenishment = true,
     });
 
-    private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans)> commits, CancellationToken ct)
+    private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans, long ReceivedAt)> commits, CancellationToken ct)
     {
         var acked = storedThrough;
         var toldOverQuota = false;
         try
         {
-            await foreach (var (commit, highestSeq, spans) in commits.ReadAllAsync(CancellationToken.None))
+            await foreach (var (commit, highestSeq, spans, receivedAt) in commits.ReadAllAsync(CancellationToken.None))
             {
                 var outcome = await commit;
                 if (outcome == CommitOutcome.AgentGone)
@@ -309,6 +314,7 @@ public sealed class AgentSession
                 acked = Math.Max(acked, highestSeq);
                 _d.Live.SpansCommitted(_id, agentId, spans);
                 await _frames.SendAsync(new Ack(acked), ct);
+                _d.Metrics.Acknowledged(_d.Time.GetElapsedTime(receivedAt));
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)

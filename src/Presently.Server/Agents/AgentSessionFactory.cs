@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
+using Presently.Server.Monitoring;
 using Presently.Server.Options;
 using Presently.Storage;
 
@@ -16,8 +17,9 @@ public sealed class AgentSessionFactory(
     AgentConnections connections,
     IOptions<ServerOptions> options,
     TimeProvider time,
+    ServerMetrics metrics,
     ILogger<AgentSession> log)
 {
     public AgentSession Create(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease) =>
-        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, options.Value, time, log));
+        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, options.Value, time, metrics, log));
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Presently.Server.Auth;
 using Presently.Server.Live;
+using Presently.Server.Monitoring;
 using Presently.Server.Options;
 using Presently.Storage;
 
@@ -24,14 +25,22 @@ public static class BoardEndpoints
         }).RequireAuthorization(Policies.Member);
 
         app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IAccountStore accounts, TimeProvider time,
-            IHostApplicationLifetime lifetime, IOptions<ServerOptions> options) =>
+            IHostApplicationLifetime lifetime, IOptions<ServerOptions> options, ServerMetrics metrics) =>
         {
             if (!context.WebSockets.IsWebSocketRequest) return Results.BadRequest("WebSocket upgrade expected");
             // Cookies ride along on cross-site WebSocket requests, so the Origin must be our own.
             if (!OriginAllowed(context, options.Value)) return Results.StatusCode(StatusCodes.Status403Forbidden);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             var session = new BoardSession(context.User, accounts, time, options.Value.SessionRecheckInterval, options.Value.SessionMaxAge);
-            await StreamAsync(socket, fanOut, Viewer.Of(context.User), session, time, lifetime.ApplicationStopping);
+            metrics.BrowserConnected();
+            try
+            {
+                await StreamAsync(socket, fanOut, Viewer.Of(context.User), session, time, lifetime.ApplicationStopping);
+            }
+            finally
+            {
+                metrics.BrowserDisconnected();
+            }
             return Results.Empty;
         }).RequireAuthorization(Policies.Member);
 

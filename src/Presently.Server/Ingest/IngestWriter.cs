@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Polly;
 using Polly.Retry;
+using Presently.Server.Monitoring;
 using Presently.Storage;
 
 namespace Presently.Server.Ingest;
@@ -22,12 +23,16 @@ public sealed class IngestWriter : BackgroundService
     private readonly ISpanStore _store;
     private readonly ILogger<IngestWriter> _log;
     private readonly ResiliencePipeline _retry;
+    private readonly ServerMetrics _metrics;
+    private readonly TimeProvider _time;
     private volatile string? _storeFault;
 
-    public IngestWriter(ISpanStore store, ILogger<IngestWriter> log, TimeProvider time)
+    public IngestWriter(ISpanStore store, ILogger<IngestWriter> log, TimeProvider time, ServerMetrics metrics)
     {
         _store = store;
         _log = log;
+        _time = time;
+        _metrics = metrics;
         // A store that is down for a while (PostgreSQL restarting) is waited for: the group is retried
         // whole until it commits, and meanwhile nothing is acknowledged and agents stay connected
         // (their sends wait on the bounded queue). Only errors the store calls transient are retried.
@@ -73,7 +78,9 @@ public sealed class IngestWriter : BackgroundService
                 try
                 {
                     var batches = group.ConvertAll(p => p.Batch);
+                    var started = _time.GetTimestamp();
                     var outcomes = await _retry.ExecuteAsync(async ct => await _store.CommitAsync(batches, ct), stoppingToken);
+                    _metrics.SpansCommitted(batches.Sum(b => b.Spans.Count), _time.GetElapsedTime(started));
                     _storeFault = null;
                     for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(outcomes[i]);
                 }

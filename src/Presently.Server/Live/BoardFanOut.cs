@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Presently.Server.Auth;
 using Presently.Server.Board;
+using Presently.Server.Monitoring;
 
 namespace Presently.Server.Live;
 
@@ -12,7 +13,7 @@ namespace Presently.Server.Live;
 /// changes in bigger, coalesced messages: nothing queues per browser and none is dropped, and its
 /// memory is the set of cards it holds. When teams change, the whole board again.
 /// </summary>
-public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, VisibilityPolicy visibility)
+public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, VisibilityPolicy visibility, ServerMetrics metrics)
 {
     /// <summary>A message holds cards up to about this many characters; more go in the next message.</summary>
     public const int MessageChars = 256 * 1024;
@@ -39,6 +40,7 @@ public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, Visib
             }
             else
             {
+                metrics.BoardRead(changes.Count);
                 foreach (var change in changes)
                 {
                     if (Fragment(viewer, change, at!.Value, shown) is not { } fragment) continue;

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Presently.Server.Monitoring;
 using Presently.Server.Options;
 using Presently.Storage;
 using Presently.Storage.Reports;
@@ -18,10 +19,12 @@ public sealed class ReportRunner : IDisposable
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrencyLimiter _limiter;
+    private readonly ServerMetrics _metrics;
 
-    public ReportRunner(ISpanStore store, IOptions<ServerOptions> options, TimeProvider time)
+    public ReportRunner(ISpanStore store, IOptions<ServerOptions> options, TimeProvider time, ServerMetrics metrics)
     {
         _store = store;
+        _metrics = metrics;
         _options = options.Value;
         _time = time;
         _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
@@ -41,7 +44,10 @@ public sealed class ReportRunner : IDisposable
         {
             using var lease = await _limiter.AcquireAsync(1, linked.Token);
             if (!lease.IsAcquired) return null;
-            return await _store.RunReportAsync(new ReportRequest(q.From, q.To, q.TimeZone, q.GroupBy, onlyPerson, _options.ReportMaxRows, q.DayStartHour), linked.Token);
+            var started = _time.GetTimestamp();
+            var result = await _store.RunReportAsync(new ReportRequest(q.From, q.To, q.TimeZone, q.GroupBy, onlyPerson, _options.ReportMaxRows, q.DayStartHour), linked.Token);
+            _metrics.ReportRan(_time.GetElapsedTime(started));
+            return result;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using Presently.Server.Ingest;
+using Presently.Server.Monitoring;
 using Presently.Storage;
 
 namespace Presently.Server.Stores;
@@ -8,7 +9,7 @@ public static class ReadinessEndpoints
     /// <summary>How long readiness waits for the store before it says no.</summary>
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary><c>/readyz</c>: 200 when the store answers and ingest is committing, 503 with the reason otherwise.</summary>
+    /// <summary><c>/readyz</c>: 200 when the store answers and ingest is committing, 503 with the reason otherwise (for <see cref="MonitoringAccess"/> only).</summary>
     public static IEndpointRouteBuilder MapReadiness(this IEndpointRouteBuilder app)
     {
         app.MapGet("/readyz", async Task<IResult> (ISpanStore store, IngestWriter writer, CancellationToken ct) =>
@@ -26,7 +27,7 @@ public static class ReadinessEndpoints
                 return TypedResults.Text(store.IsTransient(ex) || ex is OperationCanceledException ? "not ready: the store cannot be reached" : "not ready: the store fails",
                     statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        }).AllowAnonymous();
+        }).RequireAuthorization(MonitoringAccess.Policy);
         return app;
     }
 }

@@ -18,8 +18,10 @@ public sealed class RoleMatrixTests : IAsyncLifetime
     private static readonly Dictionary<string, Level> Levels = new()
     {
         ["/healthz"] = Level.Public,
-        // Says only "ready" or why not; who may read it becomes a setting with the metrics (issue 12).
-        ["/readyz"] = Level.Public,
+        // Readiness and metrics: admins, and the networks Presently:Monitoring:AllowedNetworks names (none
+        // by default, as here; MonitoringTests checks the setting).
+        ["/readyz"] = Level.Admin,
+        ["/metrics"] = Level.Admin,
         ["/login"] = Level.Public,
         ["/login/oidc"] = Level.Public,
         ["/setup"] = Level.Public,
