@@ -25,7 +25,9 @@ public static class AgentEndpoints
                 return Results.StatusCode(StatusCodes.Status429TooManyRequests);
             }
 
-            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = true });
+            // The server's compressor is not kept between messages, whatever the agent offers: kept, it
+            // holds a few hundred KB per connected agent. (Agents also ask that theirs not be kept.)
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = true, DisableServerContextTakeover = true });
             await sessions.Create(socket, principal, pending).RunAsync(lifetime.ApplicationStopping);
             return Results.Empty;
         });

@@ -30,6 +30,22 @@ public sealed class AgentEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Compression_is_agreed_without_keeping_the_servers_compressor_between_messages()
+    {
+        // An agent of an earlier version offers deflate with both compressors kept; kept, the server's held ~300 KB per agent.
+        var (agent, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-deflate");
+        await using var _1 = agent;
+        var extensions = string.Join(",", ((ClientWebSocket)agent.Socket).HttpResponseHeaders!["Sec-WebSocket-Extensions"]);
+        Assert.Contains("permessage-deflate", extensions, StringComparison.Ordinal);
+        Assert.Contains("server_no_context_takeover", extensions, StringComparison.Ordinal);
+        // Compressed batches still go through.
+        var start = NowMs - 10_000;
+        await agent.SendAsync(new SpanBatch([.. Enumerable.Range(1, 50).Select(i => Span(i, i, start + i * 100, start + i * 100 + 100, "Deflated"))]));
+        Assert.IsType<Ack>(await agent.ReceiveAsync());
+        Assert.Equal(5.0, await SecondsFor("Deflated"), 3);
+    }
+
+    [Fact]
     public async Task A_context_is_stored_shown_encoded_on_the_board_and_a_bad_one_refused()
     {
         var (agent, _) = await TestAgentClient.JoinAsync(_server.AgentUri, "agent-context");
