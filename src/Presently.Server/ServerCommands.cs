@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
 using Presently.Server.Agents;
 using Presently.Server.Auth;
+using Presently.Server.Options;
+using Presently.Server.Stores;
 using Presently.Storage;
 
 namespace Presently.Server;
@@ -50,12 +52,22 @@ public static class ServerCommands
         return 0;
     }
 
-    /// <summary>The server's services with only the store started (migrated): a running server's setup link stays valid.</summary>
+    /// <summary>
+    /// A host with the stores and what the commands need, and no web server, board or background work:
+    /// settings only the web server reads (certificates, sign-on, monitoring) cannot stop a command. The
+    /// store is migrated first, as the server would; a running server's setup link stays valid.
+    /// </summary>
     private static async Task<IServiceProvider> StoreOnlyAsync(string[] configuration)
     {
-        var app = PresentlyServer.Build(configuration);
-        await app.Services.GetRequiredService<ISpanStore>().InitializeAsync();
-        return app.Services;
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = configuration, ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateDataAnnotations();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddPresentlyStores();
+        builder.Services.AddSingleton<EnrollmentCodes>();
+        builder.Services.AddSingleton<IPasswordHasher<Person>, PasswordHasher<Person>>();
+        var host = builder.Build();
+        await host.Services.GetRequiredService<ISpanStore>().InitializeAsync();
+        return host.Services;
     }
 
     private static int Fail(string message)

@@ -30,7 +30,16 @@ public sealed class StorageOptions
 /// <summary>The store is chosen once, at start, from the settings; everything else sees only the interfaces.</summary>
 public static class StorageSetup
 {
+    /// <summary>The stores, and their start-up (migrations, then the board loaded from them) before the server takes requests.</summary>
     public static WebApplicationBuilder AddPresentlyStorage(this WebApplicationBuilder builder)
+    {
+        builder.AddPresentlyStores();
+        builder.Services.AddHostedService<StoreStartup>();
+        return builder;
+    }
+
+    /// <summary>The stores the settings name, and nothing else: what the server's administrative commands run on.</summary>
+    public static IHostApplicationBuilder AddPresentlyStores(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (options.Provider == StoreProvider.Postgres)
@@ -44,7 +53,6 @@ public static class StorageSetup
         {
             builder.Services.AddSqliteStorage();
         }
-        builder.Services.AddHostedService<StoreStartup>();
         return builder;
     }
 

@@ -81,6 +81,20 @@ public sealed class ServerCliTests : IDisposable
         Assert.Matches("^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", stdout.Trim());
     }
 
+    [Fact]
+    public async Task Commands_run_on_the_store_alone_whatever_the_web_servers_settings()
+    {
+        // The web server would refuse to start with this certificate or monitoring setting; a command never builds it.
+        var data = Path.Combine(_dir.Path, "data");
+        var (exit, stdout, stderr) = await RunAsync("enroll-code", "--person", "grace", "--Presently:DataDirectory", data,
+            "--Presently:PublicCertificatePath", Path.Combine(_dir.Path, "no-such-certificate.pem"), "--Presently:Monitoring:AllowedNetworks:0", "not-a-network");
+        Assert.True(exit == 0, stderr);
+        Assert.Matches("^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", stdout.Trim());
+        var rebuilt = await RunAsync("rebuild-rollups", "--Presently:DataDirectory", data, "--Presently:PublicCertificatePath", Path.Combine(_dir.Path, "no-such-certificate.pem"));
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.Stderr);
+        Assert.Contains("rollups rebuilt", rebuilt.Stdout, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "--Presently:DataDirectory", "/x", "--urls=http://127.0.0.1:0", "Logging:LogLevel:Default=None" }, null)]
     [InlineData(new[] { "--Presently:DataDirectory" }, "setting --Presently:DataDirectory needs a value")]
