@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Presently.Server.Admin;
 using Presently.Server.Agents;
@@ -6,6 +5,7 @@ using Presently.Server.Api;
 using Presently.Server.Auth;
 using Presently.Server.Board;
 using Presently.Server.Categories;
+using Presently.Server.Cluster;
 using Presently.Server.Downloads;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
@@ -63,8 +63,7 @@ public static class PresentlyServer
         builder.Services.AddSingleton(sp => new Downloads.AgentBuilds(sp.GetRequiredService<IOptions<ServerOptions>>().Value.AgentBuildsPath));
         builder.Services.AddSingleton(sp => PublicCertificate.Resolve(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddProblemDetails();
-        // Sign-in cookies and antiforgery tokens stay valid across restarts: keys live with the data.
-        builder.Services.AddDataProtection().SetApplicationName("presently").PersistKeysToFileSystem(KeysDirectory(builder.Configuration));
+        builder.AddPresentlyCluster();
         builder.AddPresentlyAuth();
         builder.Services.AddPresentlyOpenApi();
         configure?.Invoke(builder);
@@ -92,15 +91,6 @@ public static class PresentlyServer
         app.MapCategories();
         app.MapDownloads();
         return app;
-    }
-
-    /// <summary>The signing keys are secrets: their folder is readable by the server's user only.</summary>
-    private static DirectoryInfo KeysDirectory(IConfiguration configuration)
-    {
-        var path = Path.Combine(PrivateDataDirectory.Prepare(configuration["Presently:DataDirectory"] ?? new ServerOptions().DataDirectory), "keys");
-        return OperatingSystem.IsWindows()
-            ? Directory.CreateDirectory(path)
-            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>

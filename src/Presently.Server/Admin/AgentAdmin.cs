@@ -1,19 +1,20 @@
 using Presently.Protocol;
 using Presently.Server.Agents;
+using Presently.Server.Cluster;
 using Presently.Server.Live;
 using Presently.Storage;
 
 namespace Presently.Server.Admin;
 
 /// <summary>What an admin can do to an agent; every action is audited and takes effect on the live connection.</summary>
-public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, ISpanStore spans, AgentConnections connections, LiveState live, IAuditLog audit, TimeProvider time)
+public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, ISpanStore spans, IAgentControl agents, LiveState live, IAuditLog audit, TimeProvider time)
 {
     public async Task<bool> BlockAsync(string actor, string agentId)
     {
         if (!await registry.SetStatusAsync(agentId, AgentStatus.Blocked)) return false;
         await audit.WriteAsync(time.GetUtcNow(), actor, "blocked agent", agentId);
         // The credential check refuses reconnects from now on; the live connection goes at once.
-        await connections.CloseAsync(agentId, CloseCodes.Blocked, "blocked by an admin");
+        await agents.CloseAsync(agentId, CloseCodes.Blocked, "blocked by an admin");
         return true;
     }
 
@@ -31,7 +32,7 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
         // Time the removed agent held goes back to the person's other devices.
         if (deleteData && owner is { } personId) await spans.RecountPeopleAsync([personId]);
         await audit.WriteAsync(time.GetUtcNow(), actor, deleteData ? "removed agent and deleted its data" : "removed agent, kept its data", agentId);
-        await connections.CloseAsync(agentId, CloseCodes.Removed, "removed by an admin");
+        await agents.CloseAsync(agentId, CloseCodes.Removed, "removed by an admin");
         live.Remove(agentId);
         return true;
     }

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Presently.Protocol;
+using Presently.Server.Admin;
+using Presently.Tests.Fixtures;
+
+namespace Presently.Tests.Cluster;
+
+/// <summary>
+/// Two server instances on one PostgreSQL and one Redis (real ones, started by the fixtures): a sign-in
+/// made on one is good on the other (shared data-protection keys), and blocking or removing an agent on
+/// either closes its connection on the one that holds it within a second.
+/// </summary>
+public sealed class SharedInstanceTests
+{
+    [Fact]
+    public async Task A_sign_in_works_on_both_instances_and_block_or_remove_on_one_cuts_the_agent_on_the_other_within_a_second()
+    {
+        var pg = await PostgresServer.Shared();
+        await using var db = await pg.CreateDatabaseAsync();
+        await using var redis = await RedisServer.StartAsync();
+        string[] shared = ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
+            "--Presently:Redis:Configuration", redis.Configuration];
+        await using var a = await ServerHost.StartAsync(null, null, signInAdmin: true, shared);
+        await using var b = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
+
+        // The admin's cookie from instance A, presented to instance B (cookies are per host, not per port).
+        using var onB = new HttpClient(new HttpClientHandler { CookieContainer = a.Admin.Cookies, AllowAutoRedirect = false }) { BaseAddress = b.BaseUri };
+        var account = await onB.GetAsync("/account");
+        Assert.True(account.StatusCode == HttpStatusCode.OK, $"B answered {(int)account.StatusCode} {account.Headers.Location}");
+
+        // Blocked on B while connected to A.
+        var (blocked, blockedToken) = await a.EnrollAsync("ann", "laptop");
+        await using var annOnA = await JoinAsync(a, blocked, blockedToken);
+        var clock = Stopwatch.StartNew();
+        Assert.True(await b.Services.GetRequiredService<AgentAdmin>().BlockAsync("admin", blocked));
+        Assert.Null(await annOnA.ReceiveAsync());
+        Assert.Equal((WebSocketCloseStatus)CloseCodes.Blocked, annOnA.Socket.CloseStatus);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"closed after {clock.ElapsedMilliseconds} ms");
+
+        // Removed on A while connected to B.
+        var (removed, removedToken) = await b.EnrollAsync("bob", "desktop");
+        await using var bobOnB = await JoinAsync(b, removed, removedToken);
+        clock.Restart();
+        Assert.True(await a.Services.GetRequiredService<AgentAdmin>().RemoveAsync("admin", removed, deleteData: false));
+        Assert.Null(await bobOnB.ReceiveAsync());
+        Assert.Equal((WebSocketCloseStatus)CloseCodes.Removed, bobOnB.Socket.CloseStatus);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"closed after {clock.ElapsedMilliseconds} ms");
+    }
+
+    private static async Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token)
+    {
+        var client = await TestAgentClient.ConnectAsync(server.AgentUri, token);
+        await client.SendAsync(TestAgentClient.NewHello(agentId));
+        Assert.IsType<Welcome>(await client.ReceiveAsync());
+        return client;
+    }
+}
