@@ -32,10 +32,10 @@ public sealed class AgentConnections
     /// <summary>How many agents are connected (past Hello) to this instance.</summary>
     public int Count => _byAgent.Count;
 
-    /// <summary>Closes the agent's live connection, if any, with <paramref name="code"/> (blocked, removed).</summary>
-    public async Task CloseAsync(string agentId, int code, string reason)
+    /// <summary>Closes the agent's live connection, if any and unless it is <paramref name="except"/>, with <paramref name="code"/> (blocked, removed, replaced).</summary>
+    public async Task CloseAsync(string agentId, int code, string reason, Guid? except = null)
     {
-        if (_byAgent.TryGetValue(agentId, out var session)) await session.CloseAsync(code, reason);
+        if (_byAgent.TryGetValue(agentId, out var session) && session.Id != except) await session.CloseAsync(code, reason);
     }
 
     /// <summary>

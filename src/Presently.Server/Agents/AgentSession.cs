@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Presently.Protocol;
+using Presently.Server.Cluster;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
 using Presently.Server.Monitoring;
@@ -23,7 +24,7 @@ public sealed class AgentSession
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public sealed record Dependencies(ISpanStore Store, IAgentRegistry Registry, IngestWriter Writer, LiveState Live,
-        AgentConnections Connections, ServerOptions Options, TimeProvider Time, ServerMetrics Metrics, ILogger Log);
+        AgentConnections Connections, IAgentControl Control, ServerOptions Options, TimeProvider Time, ServerMetrics Metrics, ILogger Log);
 
     private readonly WebSocket _socket;
     private readonly FrameSocket _frames;
@@ -31,6 +32,9 @@ public sealed class AgentSession
     private readonly IDisposable? _pendingLease;
     private readonly Dependencies _d;
     private readonly Guid _id = Guid.NewGuid();
+
+    /// <summary>This connection, among the agent's connections on every instance.</summary>
+    public Guid Id => _id;
     private readonly CancellationTokenSource _closed = new();
     private readonly TokenBucketRateLimiter _frameRate;
 
@@ -90,6 +94,7 @@ public sealed class AgentSession
         // Only a Hello let in displaces the agent's live connection. The status is read again once this
         // connection is registered, so a block that landed in between still finds one of the two.
         if (_d.Connections.Register(hello.AgentId, this) is { } replaced) await replaced.CloseAsync(CloseCodes.Replaced, "replaced by a newer connection");
+        await _d.Control.TakenOverAsync(hello.AgentId, _id);
         try
         {
             if (await _d.Registry.GetStatusAsync(hello.AgentId, ct) is var status and not AgentStatus.Active)

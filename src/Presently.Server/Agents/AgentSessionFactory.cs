@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using Presently.Server.Cluster;
 using Presently.Server.Ingest;
 using Presently.Server.Live;
 using Presently.Server.Monitoring;
@@ -15,11 +16,12 @@ public sealed class AgentSessionFactory(
     IngestWriter writer,
     LiveState live,
     AgentConnections connections,
+    IAgentControl control,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ServerMetrics metrics,
     ILogger<AgentSession> log)
 {
     public AgentSession Create(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease) =>
-        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, options.Value, time, metrics, log));
+        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, control, options.Value, time, metrics, log));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Presently.Protocol;
 using Presently.Server.Agents;
 using StackExchange.Redis;
 
@@ -27,13 +28,21 @@ public sealed class RedisAgentControl : IAgentControl, IHostedService
     public async Task CloseAsync(string agentId, int code, string reason)
     {
         await _connections.CloseAsync(agentId, code, reason);
+        await PublishAsync(new CloseOrder(agentId, code, reason, null));
+    }
+
+    public Task TakenOverAsync(string agentId, Guid session) =>
+        PublishAsync(new CloseOrder(agentId, CloseCodes.Replaced, "replaced by a newer connection", session));
+
+    private async Task PublishAsync(CloseOrder order)
+    {
         try
         {
-            await _redis.GetSubscriber().PublishAsync(_channel, JsonSerializer.Serialize(new CloseOrder(agentId, code, reason)));
+            await _redis.GetSubscriber().PublishAsync(_channel, JsonSerializer.Serialize(order));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            _log.LogWarning(ex, "Could not pass the order to close agent {AgentId} to other instances", agentId);
+            _log.LogWarning(ex, "Could not pass the order to close agent {AgentId} to other instances", order.AgentId);
         }
     }
 
@@ -49,7 +58,7 @@ public sealed class RedisAgentControl : IAgentControl, IHostedService
             // Bounded: an order is a few hundred bytes; anything else on the channel is not ours.
             if (message.IsNullOrEmpty || ((byte[])message!).Length > 4096) return;
             if (JsonSerializer.Deserialize<CloseOrder>((string)message!) is { AgentId: { Length: > 0 } agentId } order)
-                await _connections.CloseAsync(agentId, order.Code, order.Reason ?? "");
+                await _connections.CloseAsync(agentId, order.Code, order.Reason ?? "", order.Except);
         }
         catch (JsonException ex)
         {
@@ -57,5 +66,6 @@ public sealed class RedisAgentControl : IAgentControl, IHostedService
         }
     }
 
-    private sealed record CloseOrder(string AgentId, int Code, string? Reason);
+    /// <param name="Except">The connection that took over, which stays.</param>
+    private sealed record CloseOrder(string AgentId, int Code, string? Reason, Guid? Except);
 }

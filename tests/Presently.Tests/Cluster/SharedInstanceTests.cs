@@ -50,6 +50,30 @@ public sealed class SharedInstanceTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"closed after {clock.ElapsedMilliseconds} ms");
     }
 
+    [Fact]
+    public async Task An_agent_that_reconnects_to_the_other_instance_makes_the_first_let_go()
+    {
+        var pg = await PostgresServer.Shared();
+        await using var db = await pg.CreateDatabaseAsync();
+        await using var redis = await RedisServer.StartAsync();
+        string[] shared = ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
+            "--Presently:Redis:Configuration", redis.Configuration];
+        await using var a = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
+        await using var b = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
+
+        var (agentId, token) = await a.EnrollAsync("cleo", "laptop");
+        await using var onA = await JoinAsync(a, agentId, token);
+        var clock = Stopwatch.StartNew();
+        await using var onB = await JoinAsync(b, agentId, token);
+        Assert.Null(await onA.ReceiveAsync());
+        Assert.Equal((WebSocketCloseStatus)CloseCodes.Replaced, onA.Socket.CloseStatus);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"A let go after {clock.ElapsedMilliseconds} ms");
+        // The new connection stays and is served.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await onB.SendAsync(new SpanBatch([new SpanRecord(1, 1, now - 1000, now, SpanState.Active, "Editor", "x", null)]));
+        Assert.Equal(1, Assert.IsType<Ack>(await onB.ReceiveAsync()).Seq);
+    }
+
     private static async Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token)
     {
         var client = await TestAgentClient.ConnectAsync(server.AgentUri, token);
