@@ -58,6 +58,8 @@ public static class PresentlyServer
         builder.Services.AddSingleton<VisibilityPolicy>();
         builder.Services.AddSingleton<ReportRunner>();
         builder.Services.AddSingleton<AgentSessionFactory>();
+        builder.Services.AddSingleton<AgentRateLimits>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentRateLimits>());
         builder.Services.AddSingleton<AgentCredentials>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddSingleton(sp => new Downloads.AgentBuilds(sp.GetRequiredService<IOptions<ServerOptions>>().Value.AgentBuildsPath));

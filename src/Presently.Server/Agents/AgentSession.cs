@@ -24,7 +24,7 @@ public sealed class AgentSession
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public sealed record Dependencies(ISpanStore Store, IAgentRegistry Registry, IngestWriter Writer, LiveState Live,
-        AgentConnections Connections, IAgentControl Control, ServerOptions Options, TimeProvider Time, ServerMetrics Metrics, ILogger Log);
+        AgentConnections Connections, IAgentControl Control, AgentRateLimits RateLimits, ServerOptions Options, TimeProvider Time, ServerMetrics Metrics, ILogger Log);
 
     private readonly WebSocket _socket;
     private readonly FrameSocket _frames;
@@ -36,7 +36,7 @@ public sealed class AgentSession
     /// <summary>This connection, among the agent's connections on every instance.</summary>
     public Guid Id => _id;
     private readonly CancellationTokenSource _closed = new();
-    private readonly TokenBucketRateLimiter _frameRate;
+    private readonly AgentRateLimits.Bucket _frameRate;
 
     public AgentSession(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease, Dependencies dependencies)
     {
@@ -46,7 +46,7 @@ public sealed class AgentSession
         _pendingLease = pendingLease;
         _d = dependencies;
         // Over its rate an agent is not refused but read more slowly: TCP backpressure paces it.
-        _frameRate = Bucket(_d.Options.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
+        _frameRate = _d.RateLimits.Create(_d.Options.AgentFramesPerSecond, burstSeconds: 10, queue: 1);
     }
 
     public async Task RunAsync(CancellationToken stopping)
@@ -243,7 +243,7 @@ public sealed class AgentSession
 
     private async Task StreamAsync(string agentId, long storedThrough, DateTimeOffset earliestStart, long correctionMs, CancellationToken ct)
     {
-        using var spanRate = Bucket(Math.Max(_d.Options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
+        using var spanRate = _d.RateLimits.Create(Math.Max(_d.Options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
         var commits = Channel.CreateBounded<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans, long ReceivedAt)>(MaxInFlightBatches);
         var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, ct);
         var receivedThrough = storedThrough;
@@ -281,17 +281,6 @@ public sealed class AgentSession
             await acks;
         }
     }
-
-    /// <summary>A bucket refilled ten times a second, or once per token for rates under ten a second.</summary>
-    private static TokenBucketRateLimiter Bucket(int perSecond, int burstSeconds, int queue) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = (int)Math.Min(int.MaxValue, (long)perSecond * burstSeconds),
-        TokensPerPeriod = Math.Max(1, perSecond / 10),
-        ReplenishmentPeriod = perSecond >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1.0 / perSecond),
-        QueueLimit = queue,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        AutoReplenishment = true,
-    });
 
     private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans, long ReceivedAt)> commits, CancellationToken ct)
     {

@@ -17,11 +17,12 @@ public sealed class AgentSessionFactory(
     LiveState live,
     AgentConnections connections,
     IAgentControl control,
+    AgentRateLimits rateLimits,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ServerMetrics metrics,
     ILogger<AgentSession> log)
 {
     public AgentSession Create(WebSocket socket, AgentPrincipal principal, IDisposable? pendingLease) =>
-        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, control, options.Value, time, metrics, log));
+        new(socket, principal, pendingLease, new AgentSession.Dependencies(store, registry, writer, live, connections, control, rateLimits, options.Value, time, metrics, log));
 }
