@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace Presently.Bench.Load;
 
-/// <summary>One reading of a process from /proc: CPU time so far, resident set now and its peak.</summary>
-public readonly record struct ProcSample(long CpuTicks, long RssKb, long HwmKb, DateTime At)
+/// <summary>One reading of a process from /proc: CPU time so far, resident set now and its peak, threads.</summary>
+public readonly record struct ProcSample(long CpuTicks, long RssKb, long HwmKb, int Threads, DateTime At)
 {
     /// <summary>USER_HZ, the unit of utime and stime in /proc/PID/stat (100 on Linux).</summary>
     public const double TicksPerSecond = 100;
@@ -17,12 +17,14 @@ public readonly record struct ProcSample(long CpuTicks, long RssKb, long HwmKb, 
             var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var ticks = long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
             long rss = 0, hwm = 0;
+            var threads = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
                 else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) hwm = Kb(line);
+                else if (line.StartsWith("Threads:", StringComparison.Ordinal)) threads = (int)Kb(line);
             }
-            return new ProcSample(ticks, rss, hwm, DateTime.UtcNow);
+            return new ProcSample(ticks, rss, hwm, threads, DateTime.UtcNow);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
@@ -35,7 +37,7 @@ public readonly record struct ProcSample(long CpuTicks, long RssKb, long HwmKb, 
         (to.At - from.At).TotalSeconds <= 0 ? 0 : (to.CpuTicks - from.CpuTicks) / TicksPerSecond / (to.At - from.At).TotalSeconds * 100;
 
     private static long Kb(string line) =>
-        long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 }
 
 /// <summary>CPU time the whole machine spent busy since boot, in USER_HZ ticks: the "cpu" line of /proc/stat without idle and iowait.</summary>

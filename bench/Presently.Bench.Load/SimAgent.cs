@@ -96,8 +96,8 @@ internal sealed class SimAgent
             {
                 generation = ++_generation;
                 (_socket, _frames, Connected, _sending) = (socket, frames, true, false);
-                if (EverConnected) _fleet.Stats.AgentReconnects++;
-                if (EverConnected && _fleet.Stats.Measuring) _fleet.Stats.AgentReconnectsMeasured++;
+                if (EverConnected) Interlocked.Increment(ref _fleet.Stats.AgentReconnects);
+                if (EverConnected && _fleet.Stats.Measuring) Interlocked.Increment(ref _fleet.Stats.AgentReconnectsMeasured);
                 EverConnected = true;
                 _backoff = TimeSpan.FromMilliseconds(500);
                 // As after a Welcome: the server has everything through HighestStoredSeq; the rest goes again, oldest first.
@@ -206,7 +206,7 @@ internal sealed class SimAgent
     private void StartSpan(long now, long startMs, bool idle)
     {
         var change = _fleet.Changes.Register(Index, _fleet.Stats.Phase);
-        _fleet.Stats.ChangesTotal++;
+        Interlocked.Increment(ref _fleet.Stats.ChangesTotal);
         if (_fleet.Stats.Measuring) Interlocked.Increment(ref _fleet.Stats.ChangesMeasured);
         var marker = _fleet.Changes.Marker(change);
         if (idle)
