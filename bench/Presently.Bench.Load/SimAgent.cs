@@ -74,7 +74,7 @@ internal sealed class SimAgent
         var socket = new ClientWebSocket();
         // As presently-agent's Uplink: its credential, permessage-deflate offered, keep-alive every 20 s.
         socket.Options.SetRequestHeader("Authorization", "Bearer " + Credential.Credential);
-        if (_fleet.Options.Deflate) socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        if (_fleet.Options.Deflate) socket.Options.DangerousDeflateOptions = AgentCompression.Options();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
         socket.Options.CollectHttpResponseDetails = true;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
