@@ -107,27 +107,38 @@ public sealed class HyprlandSensorTests
         Assert.Equal("titles: yes", run.Sensor.Explain()[0].ToString());
 
         // A line that never ends is refused at its bound, and the sensor starts over.
-        await hypr.SendAsync("activewindow>>x," + new string('x', HyprlandWindowFeed.MaxLine + 1));
+        await hypr.SendAsync("activewindow>>x," + new string('x', HyprlandWindowFeed.MaxLine + 1), peerMayClose: true);
         run.Next(s => s.App is null, TimeSpan.FromSeconds(5));
         Assert.Contains(run.Sensor.Explain(), c => c.Name == "titles" && c.Missing is { } why && why.Contains("more than", StringComparison.Ordinal));
         await hypr.WaitForEventClientAsync(3);
         Assert.StartsWith("idle: no — XDG_RUNTIME_DIR is not set, so the compositor's Wayland socket is unknown; logind's IdleHint cannot be read", run.Sensor.Explain()[1].ToString());
     }
 
-    /// <summary>Hyprland's two sockets, played by this test: the request socket answers j/activewindow, the event socket sends what the test says.</summary>
+    /// <summary>
+    /// Hyprland's two sockets, played by this test: the request socket answers j/activewindow, the event socket sends what the test says.
+    /// Each socket is served by a thread of its own, as by a compositor in its own process: the sensor waits a second for an answer,
+    /// and in a full run the test host's thread pool can be busy for longer than that.
+    /// </summary>
     internal sealed class FakeHyprland : IAsyncDisposable
     {
+        private readonly string _eventPath;
+        private readonly string _requestPath;
         private readonly Socket _events;
         private readonly Socket _requests;
-        private readonly CancellationTokenSource _stop = new();
         private readonly List<Socket> _eventClients = [];
-        private readonly Task _serving;
+        private readonly Thread _acceptingEvents;
+        private readonly Thread _answeringRequests;
+        private volatile bool _stopping;
+        private Exception? _failure;
 
         public FakeHyprland(string dir)
         {
-            _events = Listen(HyprlandPaths.EventSocket(dir));
-            _requests = Listen(HyprlandPaths.RequestSocket(dir));
-            _serving = Task.WhenAll(AcceptEventsAsync(), AnswerRequestsAsync());
+            _eventPath = HyprlandPaths.EventSocket(dir);
+            _requestPath = HyprlandPaths.RequestSocket(dir);
+            _events = Listen(_eventPath);
+            _requests = Listen(_requestPath);
+            _acceptingEvents = Serve(_events, "fake Hyprland event socket", client => { lock (_eventClients) _eventClients.Add(client); });
+            _answeringRequests = Serve(_requests, "fake Hyprland request socket", Answer);
         }
 
         public volatile string ActiveWindow = "{}";
@@ -135,11 +146,21 @@ public sealed class HyprlandSensorTests
         public async Task WaitForEventClientAsync(int count) =>
             await Eventually.Until(() => { lock (_eventClients) return _eventClients.Count >= count; }, TimeSpan.FromSeconds(10), $"event connection {count}");
 
-        public async Task SendAsync(string text)
+        /// <param name="peerMayClose">
+        /// The sensor is allowed to hang up before all of <paramref name="text"/> is written (it drops a line at its bound, not at
+        /// its end): a reset or broken pipe then ends the sending quietly, and the test's next checks say whether the sensor was right to.
+        /// </param>
+        public async Task SendAsync(string text, bool peerMayClose = false)
         {
             Socket client;
             lock (_eventClients) client = _eventClients[^1];
-            await client.SendAsync(Encoding.UTF8.GetBytes(text));
+            try
+            {
+                await client.SendAsync(Encoding.UTF8.GetBytes(text));
+            }
+            catch (SocketException e) when (peerMayClose && PeerHungUp(e))
+            {
+            }
         }
 
         public void CloseEventClient()
@@ -155,41 +176,72 @@ public sealed class HyprlandSensorTests
             return socket;
         }
 
-        private async Task AcceptEventsAsync()
+        /// <summary>A broken pipe or a reset: the other end closed its socket.</summary>
+        private static bool PeerHungUp(SocketException e) => e.SocketErrorCode is SocketError.Shutdown or SocketError.ConnectionReset;
+
+        private Thread Serve(Socket listener, string name, Action<Socket> take)
         {
-            while (!_stop.IsCancellationRequested)
+            var thread = new Thread(() =>
             {
-                var client = await _events.AcceptAsync(_stop.Token);
-                lock (_eventClients) _eventClients.Add(client);
-            }
+                try
+                {
+                    while (true)
+                    {
+                        var client = listener.Accept();
+                        if (_stopping)
+                        {
+                            client.Dispose(); // the connection that wakes this thread to stop
+                            return;
+                        }
+                        take(client);
+                    }
+                }
+                catch (Exception e)
+                {
+                    // Not thrown on this thread, which would end the test host: DisposeAsync reports it.
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                }
+            }) { IsBackground = true, Name = name };
+            thread.Start();
+            return thread;
         }
 
-        private async Task AnswerRequestsAsync()
+        private void Answer(Socket client)
         {
-            var buffer = new byte[256];
-            while (!_stop.IsCancellationRequested)
-            {
-                using var client = await _requests.AcceptAsync(_stop.Token);
-                var got = await client.ReceiveAsync(buffer, _stop.Token);
-                var reply = Encoding.ASCII.GetString(buffer, 0, got) == "j/activewindow" ? ActiveWindow : "unknown request";
-                await client.SendAsync(Encoding.UTF8.GetBytes(reply), _stop.Token);
-                client.Shutdown(SocketShutdown.Both);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
+            using var _ = client;
             try
             {
-                await _serving;
+                client.ReceiveTimeout = client.SendTimeout = 10_000;
+                var buffer = new byte[256];
+                var got = client.Receive(buffer);
+                var reply = Encoding.ASCII.GetString(buffer, 0, got) == "j/activewindow" ? ActiveWindow : "unknown request";
+                client.Send(Encoding.UTF8.GetBytes(reply));
+                client.Shutdown(SocketShutdown.Both);
             }
-            catch (OperationCanceledException)
+            catch (SocketException e) when (PeerHungUp(e))
             {
+                // The sensor stopped waiting (it gives up after a second) and hung up: Hyprland answers the next
+                // request all the same. What the sensor made of the missing answer is for the test's samples to say.
             }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            // A connection of its own wakes each thread from accept(2).
+            _stopping = true;
+            foreach (var (thread, path) in new[] { (_acceptingEvents, _eventPath), (_answeringRequests, _requestPath) })
+            {
+                if (!thread.IsAlive) continue;
+                using var wake = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                wake.Connect(new UnixDomainSocketEndPoint(path));
+            }
+            var stopped = _acceptingEvents.Join(TimeSpan.FromSeconds(10)) & _answeringRequests.Join(TimeSpan.FromSeconds(10));
             _events.Dispose();
             _requests.Dispose();
             lock (_eventClients) foreach (var c in _eventClients) c.Dispose();
+            if (!stopped) throw new TimeoutException("the fake Hyprland's threads did not stop within 10 s");
+            if (_failure is { } failure) throw new InvalidOperationException("the fake Hyprland failed", failure);
+            return ValueTask.CompletedTask;
         }
     }
 }

@@ -93,7 +93,13 @@ public sealed class SwayIpcTests
             // The sensor asks for window events and the tree; a reply to each.
             var request = new byte[64];
             var got = 0;
-            while (got < I3Ipc.HeaderLength * 2 + """["window","workspace"]""".Length) got += await client.ReceiveAsync(request.AsMemory(got), cts.Token);
+            while (got < I3Ipc.HeaderLength * 2 + """["window","workspace"]""".Length)
+            {
+                var n = await client.ReceiveAsync(request.AsMemory(got), cts.Token);
+                // A sensor that hangs up before asking fails here at once, instead of spinning on end-of-stream until the token ends it.
+                if (n == 0) throw new IOException($"the sensor closed the connection after {got} bytes of its requests");
+                got += n;
+            }
             await client.SendAsync(Message(I3Ipc.Subscribe, """{"success":true}"""));
             await client.SendAsync(Message(I3Ipc.GetTree, """{"id":1,"type":"root","focused":false,"nodes":[{"id":2,"type":"con","focused":true,"app_id":"first","name":"one","nodes":[]}]}"""));
             return client;
