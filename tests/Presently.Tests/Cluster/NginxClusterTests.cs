@@ -19,11 +19,9 @@ public sealed class NginxClusterTests
     [Fact]
     public async Task Agents_spread_over_both_instances_and_a_session_and_a_block_work_through_the_proxy()
     {
-        var pg = await PostgresServer.Shared();
-        await using var db = await pg.CreateDatabaseAsync();
+        await using var db = await (await PostgresServer.Shared()).CreateDatabaseAsync();
         await using var redis = await RedisServer.StartAsync();
-        string[] shared = ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
-            "--Presently:Redis:Configuration", redis.Configuration, "--Presently:KnownProxies:0", "127.0.0.1"];
+        var shared = SharedInstanceTests.SharedSettings(db, redis, "--Presently:KnownProxies:0", "127.0.0.1");
         await using var a = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
         await using var b = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
         await using var nginx = await NginxProxy.StartAsync(a.BaseUri, b.BaseUri);

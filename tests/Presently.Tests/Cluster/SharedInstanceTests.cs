@@ -18,11 +18,9 @@ public sealed class SharedInstanceTests
     [Fact]
     public async Task A_sign_in_works_on_both_instances_and_block_or_remove_on_one_cuts_the_agent_on_the_other_within_a_second()
     {
-        var pg = await PostgresServer.Shared();
-        await using var db = await pg.CreateDatabaseAsync();
+        await using var db = await (await PostgresServer.Shared()).CreateDatabaseAsync();
         await using var redis = await RedisServer.StartAsync();
-        string[] shared = ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
-            "--Presently:Redis:Configuration", redis.Configuration];
+        var shared = SharedSettings(db, redis);
         await using var a = await ServerHost.StartAsync(null, null, signInAdmin: true, shared);
         await using var b = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
 
@@ -53,11 +51,9 @@ public sealed class SharedInstanceTests
     [Fact]
     public async Task An_agent_that_reconnects_to_the_other_instance_makes_the_first_let_go()
     {
-        var pg = await PostgresServer.Shared();
-        await using var db = await pg.CreateDatabaseAsync();
+        await using var db = await (await PostgresServer.Shared()).CreateDatabaseAsync();
         await using var redis = await RedisServer.StartAsync();
-        string[] shared = ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
-            "--Presently:Redis:Configuration", redis.Configuration];
+        var shared = SharedSettings(db, redis);
         await using var a = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
         await using var b = await ServerHost.StartAsync(null, null, signInAdmin: false, shared);
 
@@ -73,6 +69,11 @@ public sealed class SharedInstanceTests
         await onB.SendAsync(new SpanBatch([new SpanRecord(1, 1, now - 1000, now, SpanState.Active, "Editor", "x", null)]));
         Assert.Equal(1, Assert.IsType<Ack>(await onB.ReceiveAsync()).Seq);
     }
+
+    /// <summary>What every instance of a cluster test is started with: one PostgreSQL database and one Redis.</summary>
+    internal static string[] SharedSettings(PostgresDatabase db, RedisServer redis, params string[] more) =>
+        ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
+            "--Presently:Redis:Configuration", redis.Configuration, .. more];
 
     private static async Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Presently.Tests.Fixtures;
 
@@ -27,7 +26,7 @@ public sealed class NginxProxy : IAsyncDisposable
         var program = Requirements.Program("nginx", "nginx", ["/usr/sbin"]);
         for (var attempt = 1; ; attempt++)
         {
-            var proxy = new NginxProxy(FreePort());
+            var proxy = new NginxProxy(ServerProcess.FreePort());
             try
             {
                 await proxy.StartAsync(program, upstreams);
@@ -111,12 +110,5 @@ public sealed class NginxProxy : IAsyncDisposable
             _process.Dispose();
         }
         _dir.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace Presently.Tests.Fixtures;
@@ -34,7 +32,7 @@ public sealed class RedisServer : IAsyncDisposable
         var program = Requirements.Program("redis-server", Package);
         for (var attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(program, FreePort());
+            var server = new RedisServer(program, ServerProcess.FreePort());
             try
             {
                 await server.StartAgainAsync();
@@ -85,12 +83,5 @@ public sealed class RedisServer : IAsyncDisposable
     {
         await StopAsync();
         _dir.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
