@@ -80,18 +80,25 @@ public static class PresentlyServer
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
         app.MapReadiness();
         app.MapMonitoring();
-        app.MapAccounts();
-        app.MapTimePreferences();
-        app.MapApiTokens();
-        app.MapApiDocs();
-        app.MapAgentEndpoints();
-        app.MapEnrollment();
-        app.MapBoard();
-        app.MapReports();
-        app.MapTimeline();
-        app.MapAdmin();
-        app.MapCategories();
-        app.MapDownloads();
+        var role = app.Services.GetRequiredService<ClusterInstance>().Role;
+        if (role.ServesAgents())
+        {
+            app.MapAgentEndpoints();
+            app.MapEnrollment();
+        }
+        if (role.ServesPeople())
+        {
+            app.MapAccounts();
+            app.MapTimePreferences();
+            app.MapApiTokens();
+            app.MapApiDocs();
+            app.MapBoard();
+            app.MapReports();
+            app.MapTimeline();
+            app.MapAdmin();
+            app.MapCategories();
+            app.MapDownloads();
+        }
         return app;
     }
 

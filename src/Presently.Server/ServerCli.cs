@@ -17,8 +17,11 @@ public static class ServerCli
 
     public static RootCommand Create(TextWriter output)
     {
-        var serve = new Command("serve", "Run the server (the default when no command is given)") { TreatUnmatchedTokensAsErrors = false };
-        serve.SetAction((parse, ct) => ServeAsync(Configuration(parse), ct));
+        var serverRole = new Option<string?>("--role") { Description = "What this instance serves: all (the default), ingest (agents) or web (people); ingest and web need PostgreSQL and Redis" };
+        serverRole.Validators.Add(r => { if (Array.IndexOf(Cluster.ServerRoles.Names, r.GetValueOrDefault<string?>()) < 0) r.AddError("--role is all, ingest or web"); });
+        var serve = new Command("serve", "Run the server (the default when no command is given)") { serverRole };
+        serve.TreatUnmatchedTokensAsErrors = false;
+        serve.SetAction((parse, ct) => ServeAsync(ServeConfiguration(parse, serverRole), ct));
 
         var person = new Option<string>("--person") { Description = "Whose computer the code enrolls (created if new)", Required = true };
         person.Validators.Add(r => { if (r.GetValueOrDefault<string>() is not { Length: > 0 and <= 128 }) r.AddError("--person needs a name of 1 to 128 characters"); });
@@ -51,7 +54,8 @@ public static class ServerCli
             serve, enrollCode, addUser, rebuild,
         };
         root.TreatUnmatchedTokensAsErrors = false;
-        root.SetAction((parse, ct) => ServeAsync(Configuration(parse), ct));
+        root.Options.Add(serverRole);
+        root.SetAction((parse, ct) => ServeAsync(ServeConfiguration(parse, serverRole), ct));
         return root;
     }
 
@@ -99,6 +103,10 @@ public static class ServerCli
         }
         return null;
     }
+
+    /// <summary>The configuration to serve with: <c>--role</c> is the <see cref="Cluster.ServerRoles.Setting"/> setting.</summary>
+    private static string[] ServeConfiguration(ParseResult parse, Option<string?> role) =>
+        parse.GetValue(role) is { } value ? [.. Configuration(parse), $"--{Cluster.ServerRoles.Setting}", value] : Configuration(parse);
 
     /// <summary>What the command did not take itself: the server's configuration.</summary>
     private static string[] Configuration(ParseResult parse) => [.. parse.UnmatchedTokens];

@@ -7,7 +7,7 @@ using Presently.Storage;
 namespace Presently.Server.Admin;
 
 /// <summary>What an admin can do to an agent; every action is audited and takes effect on the live connection.</summary>
-public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, ISpanStore spans, IAgentControl agents, LiveState live, IAuditLog audit, TimeProvider time)
+public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, ISpanStore spans, IAgentControl agents, LiveState live, ILiveUpdates updates, IAuditLog audit, TimeProvider time)
 {
     public async Task<bool> BlockAsync(string actor, string agentId)
     {
@@ -33,7 +33,7 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
         if (deleteData && owner is { } personId) await spans.RecountPeopleAsync([personId]);
         await audit.WriteAsync(time.GetUtcNow(), actor, deleteData ? "removed agent and deleted its data" : "removed agent, kept its data", agentId);
         await agents.CloseAsync(agentId, CloseCodes.Removed, "removed by an admin");
-        live.Remove(agentId);
+        updates.Removed(agentId);
         return true;
     }
 
@@ -42,7 +42,7 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
         name = string.IsNullOrWhiteSpace(name) ? null : name.Trim()[..Math.Min(name.Trim().Length, 128)];
         if (!await registry.RenameAsync(agentId, name)) return false;
         await audit.WriteAsync(time.GetUtcNow(), actor, "renamed agent", agentId, name ?? "(no name)");
-        if (live.Get(agentId) is { } view) live.Identify(agentId, view.Person, name);
+        if (live.Get(agentId) is { } view) updates.Identify(agentId, view.Person, name);
         return true;
     }
 
@@ -54,7 +54,7 @@ public sealed class AgentAdmin(IAgentRegistry registry, IAccountStore accounts, 
         // Which device held each instant changes for both people.
         await spans.RecountPeopleAsync(owner is { } before && before != personId ? [before, personId] : [personId]);
         await audit.WriteAsync(time.GetUtcNow(), actor, "reassigned agent", agentId, $"to {person.Name}");
-        if (live.Get(agentId) is { } view) live.Identify(agentId, person.Name, view.Name);
+        if (live.Get(agentId) is { } view) updates.Identify(agentId, person.Name, view.Name);
         return true;
     }
 

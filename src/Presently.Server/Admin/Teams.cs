@@ -4,7 +4,7 @@ using Presently.Storage;
 namespace Presently.Server.Admin;
 
 /// <summary>Admins' team changes: stored, audited, and the board laid out again at once.</summary>
-public sealed class Teams(ITeamStore store, IAccountStore accounts, IAuditLog audit, LiveState live, TimeProvider time)
+public sealed class Teams(ITeamStore store, IAccountStore accounts, IAuditLog audit, LiveState live, ILiveUpdates updates, TimeProvider time)
 {
     public async Task LoadAsync(CancellationToken ct = default) =>
         live.SetTeams(await store.ListTeamsAsync(ct), await store.ListMembershipsAsync(ct));
@@ -51,5 +51,6 @@ public sealed class Teams(ITeamStore store, IAccountStore accounts, IAuditLog au
     {
         await audit.WriteAsync(time.GetUtcNow(), actor, action, target, detail);
         await LoadAsync();
+        updates.TeamsChanged();
     }
 }

@@ -23,7 +23,7 @@ public sealed class AgentSession
     private const int MaxInFlightBatches = 16;
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
-    public sealed record Dependencies(ISpanStore Store, IAgentRegistry Registry, IngestWriter Writer, LiveState Live,
+    public sealed record Dependencies(ISpanStore Store, IAgentRegistry Registry, IngestWriter Writer, ILiveUpdates Live,
         AgentConnections Connections, IAgentControl Control, AgentRateLimits RateLimits, ServerOptions Options, TimeProvider Time, ServerMetrics Metrics, ILogger Log);
 
     private readonly WebSocket _socket;

@@ -14,7 +14,7 @@ public sealed class AgentSessionFactory(
     ISpanStore store,
     IAgentRegistry registry,
     IngestWriter writer,
-    LiveState live,
+    ILiveUpdates live,
     AgentConnections connections,
     IAgentControl control,
     AgentRateLimits rateLimits,

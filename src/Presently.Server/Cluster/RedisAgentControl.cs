@@ -22,7 +22,7 @@ public sealed class RedisAgentControl : IAgentControl, IHostedService
         _redis = redis;
         _connections = connections;
         _log = log;
-        _channel = RedisChannel.Literal($"{options.Prefix}:agent-control");
+        _channel = RedisChannel.Literal(options.Key("agent-control"));
     }
 
     public async Task CloseAsync(string agentId, int code, string reason)

@@ -13,7 +13,8 @@ public sealed class LiveState
     private readonly Lock _lock = new();
     private readonly Dictionary<string, AgentLiveView> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _agentsOfPerson = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Guid> _sessions = new(StringComparer.Ordinal);
+    // Each connected agent's live connection, and the instance holding it (null: this one, when alone).
+    private readonly Dictionary<string, (Guid Session, string? Instance)> _sessions = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, Team> _teamOf = new Dictionary<string, Team>();
     private IReadOnlyList<Team> _teams = [];
     private readonly TimeProvider _time;
@@ -31,25 +32,72 @@ public sealed class LiveState
     {
         lock (_lock)
         {
-            foreach (var a in stored)
-            {
-                var current = a.LastSpan is { } s
-                    ? new SpanRecord(s.Seq, s.SpanId, s.Start.ToUnixTimeMilliseconds(), s.End.ToUnixTimeMilliseconds(), s.State, s.App, s.Title, s.Context)
-                    : null;
-                Set(new AgentLiveView(a.AgentId, a.PersonName, a.Host, a.Os, false, current,
-                    a.LastSeen ?? _time.GetUtcNow(), a.ClockOffsetMs));
-            }
+            foreach (var a in stored) Set(Offline(a));
         }
     }
 
-    /// <summary>Marks the agent connected through <paramref name="session"/>; a newer session supersedes older ones.</summary>
-    public void Connected(Guid session, string agentId, string person, string host, string os, long clockOffsetMs)
+    /// <summary>
+    /// Starts over from the store and the connections every instance holds (after Redis came back, or
+    /// at start): whatever was missed while away is not replayed, it is read. Every board gets the whole board again.
+    /// </summary>
+    public void Reset(IEnumerable<AgentSummary> stored, IEnumerable<LiveConnection> connections)
     {
         lock (_lock)
         {
-            _sessions[agentId] = session;
+            // Display names are not in the summaries: kept from what this instance knew.
+            var views = stored.ToDictionary(a => a.AgentId, a => Offline(a) with { Name = _agents.GetValueOrDefault(a.AgentId)?.Name }, StringComparer.Ordinal);
+            _agents.Clear();
+            _agentsOfPerson.Clear();
+            _sessions.Clear();
+            foreach (var c in connections)
+            {
+                _sessions[c.AgentId] = (c.Session, c.Instance);
+                var old = views.GetValueOrDefault(c.AgentId);
+                views[c.AgentId] = new AgentLiveView(c.AgentId, c.Person, c.Host, c.Os, true, old?.Current, _time.GetUtcNow(), c.ClockOffsetMs, old?.Name);
+            }
+            foreach (var view in views.Values)
+            {
+                var fresh = view with { InMeeting = _meetings.Matches(view.Current) };
+                _agents[view.AgentId] = fresh with { StatusSince = fresh.Since };
+                Index(_agents[view.AgentId]);
+            }
+            _feed.Regroup(_teams, [.. _agentsOfPerson.Keys.Select(p => PersonView(p)!)]);
+        }
+    }
+
+    private AgentLiveView Offline(AgentSummary a)
+    {
+        var current = a.LastSpan is { } s
+            ? new SpanRecord(s.Seq, s.SpanId, s.Start.ToUnixTimeMilliseconds(), s.End.ToUnixTimeMilliseconds(), s.State, s.App, s.Title, s.Context)
+            : null;
+        return new AgentLiveView(a.AgentId, a.PersonName, a.Host, a.Os, false, current, a.LastSeen ?? _time.GetUtcNow(), a.ClockOffsetMs);
+    }
+
+    /// <summary>
+    /// Marks the agent connected through <paramref name="session"/> (held by <paramref name="instance"/>; null:
+    /// this instance, alone); a newer session supersedes older ones.
+    /// </summary>
+    public void Connected(Guid session, string agentId, string person, string host, string os, long clockOffsetMs, string? instance = null)
+    {
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(agentId, out var live) && live.Session == session) return;
+            _sessions[agentId] = (session, instance);
             var old = _agents.GetValueOrDefault(agentId);
             Set(new AgentLiveView(agentId, person, host, os, true, old?.Current, _time.GetUtcNow(), clockOffsetMs, old?.Name));
+        }
+    }
+
+    /// <summary>An instance stopped without saying so (its heartbeat expired): the agents it held are offline until they reconnect elsewhere.</summary>
+    public void InstanceGone(string instance)
+    {
+        lock (_lock)
+        {
+            foreach (var (agentId, live) in _sessions.Where(s => s.Value.Instance == instance).ToList())
+            {
+                _sessions.Remove(agentId);
+                if (_agents.TryGetValue(agentId, out var view)) Set(view with { Connected = false, LastContact = _time.GetUtcNow() });
+            }
         }
     }
 
@@ -61,7 +109,7 @@ public sealed class LiveState
             var latest = view.Current;
             foreach (var s in spans)
                 if (latest is null || s.Seq > latest.Seq) latest = s;
-            var connected = _sessions.TryGetValue(agentId, out var live) && live == session;
+            var connected = _sessions.TryGetValue(agentId, out var live) && live.Session == session;
             Set(view with { Current = latest, LastContact = _time.GetUtcNow(), Connected = connected || view.Connected });
         }
     }
@@ -71,7 +119,7 @@ public sealed class LiveState
     {
         lock (_lock)
         {
-            if (!_sessions.TryGetValue(agentId, out var live) || live != session) return;
+            if (!_sessions.TryGetValue(agentId, out var live) || live.Session != session) return;
             _sessions.Remove(agentId);
             if (_agents.TryGetValue(agentId, out var view))
                 Set(view with { Connected = false, LastContact = _time.GetUtcNow() });

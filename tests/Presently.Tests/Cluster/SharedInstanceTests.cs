@@ -75,7 +75,7 @@ public sealed class SharedInstanceTests
         ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
             "--Presently:Redis:Configuration", redis.Configuration, .. more];
 
-    private static async Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token)
+    internal static async Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token)
     {
         var client = await TestAgentClient.ConnectAsync(server.AgentUri, token);
         await client.SendAsync(TestAgentClient.NewHello(agentId));

@@ -62,6 +62,10 @@ public sealed class ServerCliTests : IDisposable
     [InlineData("presently-server: --role is admin or member", "add-user", "--name", "ann", "--role", "boss")]
     [InlineData("presently-server: --email needs an e-mail address", "add-user", "--name", "ann", "--email", "nope")]
     [InlineData("presently-server: unknown command or setting 'frobnicate'", "frobnicate")]
+    [InlineData("presently-server: --role is all, ingest or web", "serve", "--role", "everything")]
+    [InlineData("presently-server: invalid settings: Presently:Role is all, ingest or web, not 'gateway'", "--Presently:Role", "gateway")]
+    [InlineData("presently-server: invalid settings: the web role shares the live state with other instances: set Presently:Redis:Configuration too", "serve", "--role", "web")]
+    [InlineData("presently-server: invalid settings: the ingest role shares the live state with other instances: set Presently:Redis:Configuration too", "--role", "ingest")]
     public async Task Bad_values_are_refused_in_one_line_before_anything_runs(string error, params string[] args)
     {
         var data = Path.Combine(_dir.Path, "data");
