@@ -39,6 +39,15 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private string UmaskPrefix => Umask is null ? "" : $"umask {Umask} && ";
 
+    /// <summary>More settings for the server and its add-user command (a shared store and Redis, say).</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+
+    /// <summary>Whether the first start makes the admin; false for a second instance on a store that has one.</summary>
+    public bool CreateAdmin { get; init; } = true;
+
+    /// <summary>The admin's session (signed in at the first start).</summary>
+    public WebSession Admin => _admin ?? throw new InvalidOperationException("the server has not started");
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -49,8 +58,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public async Task StartAsync()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "presently-server.dll");
-        if (_admin is null)
-            await ChildProcess.RunAsync("bash", ["-c", $"{UmaskPrefix}echo '{ServerHost.AdminPassword}' | dotnet '{dll}' add-user --name {ServerHost.AdminName} --role admin --Presently:DataDirectory '{DataDirectory}'"]);
+        if (_admin is null && CreateAdmin)
+            await ChildProcess.RunAsync("bash", ["-c", $"{UmaskPrefix}echo '{ServerHost.AdminPassword}' | dotnet '{dll}' add-user --name {ServerHost.AdminName} --role admin --Presently:DataDirectory '{DataDirectory}' \"$@\"",
+                "bash", .. Settings]);
         using var probe = new HttpClient { BaseAddress = BaseUri };
         string[] server =
         [
@@ -59,6 +69,7 @@ public sealed class ServerProcess : IAsyncDisposable
             "--Presently:DataDirectory", DataDirectory,
             "--Presently:DevelopmentAgentToken", ServerHost.Token,
             "--Presently:DevelopmentPerson", "tester",
+            .. Settings,
         ];
         // exec keeps the process id, so KillAsync still kills the server itself.
         _process = Umask is null
