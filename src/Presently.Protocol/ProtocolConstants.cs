@@ -70,4 +70,33 @@ public static class CloseCodes
     public const int Blocked = 4003;
     /// <summary>The agent was removed by an admin and its credential revoked; enroll again to come back.</summary>
     public const int Removed = 4004;
+    /// <summary>
+    /// The instance holds more than its share of agents: reconnect after the delay in the close
+    /// reason (<see cref="RetryHint"/>), through the same address, which may lead to another instance.
+    /// </summary>
+    public const int Rebalance = 4005;
+}
+
+/// <summary>The delay a <see cref="CloseCodes.Rebalance"/> close asks for, written in its reason as <c>retry-after-ms=N</c>.</summary>
+public static class RetryHint
+{
+    /// <summary>An agent waits at most this long whatever the hint says.</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromMinutes(1);
+
+    private const string Key = "retry-after-ms=";
+
+    public static string Format(TimeSpan delay) =>
+        Key + ((long)Math.Clamp(delay.TotalMilliseconds, 0, Max.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The delay in <paramref name="reason"/>, clamped to <see cref="Max"/>; null when there is none.</summary>
+    public static TimeSpan? Parse(string? reason)
+    {
+        if (reason is null || reason.Length > 123) return null;
+        var at = reason.IndexOf(Key, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var digits = reason.AsSpan(at + Key.Length);
+        var end = 0;
+        while (end < digits.Length && end < 9 && char.IsAsciiDigit(digits[end])) end++;
+        return end == 0 ? null : TimeSpan.FromMilliseconds(Math.Min(long.Parse(digits[..end], System.Globalization.CultureInfo.InvariantCulture), (long)Max.TotalMilliseconds));
+    }
 }

@@ -20,6 +20,7 @@ public sealed class Uplink
     private readonly SpanJournal _journal;
     private readonly Func<long> _clockMs;
     private readonly AgentLog _log;
+    private TimeSpan? _retryAfter;
 
     public Uplink(UplinkOptions options, SpanJournal journal, Func<long> clockMs, AgentLog log)
     {
@@ -56,7 +57,10 @@ public sealed class Uplink
             // Refused (bad credential, blocked): retrying fast cannot help; an admin has to act.
             if (Status.State == ConnectionState.Refused) backoff = _options.MaxBackoff;
 
-            var delay = backoff * (0.5 + Random.Shared.NextDouble());
+            // Asked to move (the instance holds more than its share): come back when told, through the
+            // same address, which spreads agents over the instances; no failure, so no backoff.
+            var delay = _retryAfter ?? backoff * (0.5 + Random.Shared.NextDouble());
+            _retryAfter = null;
             _log.Info($"reconnecting in {delay.TotalSeconds:0.0} s");
             try
             {
@@ -213,6 +217,7 @@ public sealed class Uplink
                 var status = frames.Socket.CloseStatus;
                 _log.Info($"server closed the connection: {(int?)status} {frames.Socket.CloseStatusDescription}");
                 if ((int?)status is CloseCodes.Blocked or CloseCodes.Removed) Status.State = ConnectionState.Refused;
+                if ((int?)status is CloseCodes.Rebalance) _retryAfter = RetryHint.Parse(frames.Socket.CloseStatusDescription) ?? TimeSpan.Zero;
                 return null;
             }
             if (outcome != ReceiveOutcome.Frame) throw new ProtocolViolation($"bad frame from server: {outcome}");

@@ -32,6 +32,14 @@ public sealed class AgentConnections
     /// <summary>How many agents are connected (past Hello) to this instance.</summary>
     public int Count => _byAgent.Count;
 
+    /// <summary>Up to <paramref name="count"/> connections picked at random (to ask them to move elsewhere).</summary>
+    public IReadOnlyList<AgentSession> Sample(int count)
+    {
+        var all = _byAgent.Values.ToArray();
+        Random.Shared.Shuffle(all);
+        return all[..Math.Min(count, all.Length)];
+    }
+
     /// <summary>Closes the agent's live connection, if any and unless it is <paramref name="except"/>, with <paramref name="code"/> (blocked, removed, replaced).</summary>
     public async Task CloseAsync(string agentId, int code, string reason, Guid? except = null)
     {

@@ -46,6 +46,13 @@ public static class ClusterSetup
         builder.Services.AddSingleton<RedisLiveSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisLiveSync>());
         builder.Services.AddSingleton<IReadinessProbe, RedisReadiness>();
+        if (role.ServesAgents())
+        {
+            var rebalance = builder.Configuration.GetSection(RebalanceOptions.Section).Get<RebalanceOptions>() ?? new RebalanceOptions();
+            if (rebalance.Problem() is { } invalid) throw new OptionsValidationException(RebalanceOptions.Section, typeof(RebalanceOptions), [invalid]);
+            builder.Services.AddSingleton(rebalance);
+            builder.Services.AddHostedService<Rebalancer>();
+        }
         return builder;
     }
 

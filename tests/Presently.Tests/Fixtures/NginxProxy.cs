@@ -5,8 +5,9 @@ namespace Presently.Tests.Fixtures;
 
 /// <summary>
 /// Debian's nginx in front of server instances, on a free port of 127.0.0.1, with a configuration
-/// written here as deploy/nginx-cluster.conf lays it out: <c>least_conn</c> over the instances, HTTP
-/// and WebSockets passed through, forwarded headers set. No TLS (the shipped file adds it).
+/// written here as deploy/nginx-cluster.conf lays it out: <c>least_conn</c> over the instances, agent
+/// sockets counted apart from the rest, HTTP and WebSockets passed through, forwarded headers set. No
+/// TLS (the shipped file adds it).
 /// </summary>
 public sealed class NginxProxy : IAsyncDisposable
 {
@@ -42,7 +43,8 @@ public sealed class NginxProxy : IAsyncDisposable
     private async Task StartAsync(string program, Uri[] upstreams)
     {
         var dir = _dir.Path;
-        var servers = string.Concat(upstreams.Select(u => $"        server {u.Host}:{u.Port.ToString(CultureInfo.InvariantCulture)};\n"));
+        string Servers(string parameters) =>
+            string.Concat(upstreams.Select(u => $"        server {u.Host}:{u.Port.ToString(CultureInfo.InvariantCulture)} {parameters};\n"));
         var config = $$"""
             worker_processes 1;
             daemon off;
@@ -63,10 +65,25 @@ public sealed class NginxProxy : IAsyncDisposable
                 }
                 upstream presently {
                     least_conn;
-            {{servers}}    }
+            {{Servers("max_fails=3 fail_timeout=10s")}}    }
+                upstream presently_agents {
+                    least_conn;
+            {{Servers("max_fails=0")}}    }
                 server {
                     listen 127.0.0.1:{{Port.ToString(CultureInfo.InvariantCulture)}};
                     client_max_body_size 1m;
+                    location = /agent/v1 {
+                        proxy_pass http://presently_agents;
+                        proxy_connect_timeout 2s;
+                        proxy_http_version 1.1;
+                        proxy_set_header Host $host:$server_port;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                        proxy_set_header X-Forwarded-Proto $scheme;
+                        proxy_set_header X-Forwarded-Host $host:$server_port;
+                        proxy_set_header Upgrade $http_upgrade;
+                        proxy_set_header Connection $connection_upgrade;
+                        proxy_read_timeout 1h;
+                    }
                     location / {
                         proxy_pass http://presently;
                         proxy_http_version 1.1;
@@ -99,6 +116,9 @@ public sealed class NginxProxy : IAsyncDisposable
             await Task.Delay(50);
         }
     }
+
+    /// <summary>What nginx logged (warnings and errors), for failure messages.</summary>
+    public string ErrorLog => ReadLog(_dir.Path);
 
     private static string ReadLog(string dir) => File.Exists(Path.Combine(dir, "error.log")) ? File.ReadAllText(Path.Combine(dir, "error.log")) : "";
 
