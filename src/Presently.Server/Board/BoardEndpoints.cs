@@ -13,15 +13,11 @@ public static class BoardEndpoints
 {
     public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext ctx, IBoardFeed feed, VisibilityPolicy visibility, TimeProvider time) =>
+        app.MapGet("/", (HttpContext ctx, IBoardFeed feed, BoardFragments fragments, VisibilityPolicy visibility) =>
         {
             var viewer = Viewer.Of(ctx.User);
             var board = feed.Current();
-            return Html.Html.Page<BoardPage>(new
-            {
-                Teams = board.Teams, People = board.People, Now = time.GetUtcNow(),
-                DetailFor = (Func<PersonLiveView, Detail>)(p => visibility.For(viewer, p.Person)),
-            });
+            return Html.Html.Page<BoardPage>(new { board.Teams, Cards = fragments.Shown(board, person => visibility.For(viewer, person)) });
         }).RequireAuthorization(Policies.Member);
 
         app.Map("/board/ws", async (HttpContext context, BoardFanOut fanOut, IAccountStore accounts, TimeProvider time,

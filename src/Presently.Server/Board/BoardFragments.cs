@@ -7,18 +7,31 @@ using Presently.Storage;
 namespace Presently.Server.Board;
 
 /// <summary>
-/// The board socket's htmx fragments, rendered from the same components as the page by an
-/// <see cref="HtmlRenderer"/>: once per change and level of detail, whatever the number of viewers.
+/// The board's HTML, rendered from the same components as the page by an <see cref="HtmlRenderer"/>:
+/// each card once per version and level of detail, whatever the number of viewers, and kept with the
+/// version. A whole board (the page, a new socket's snapshot) is put together from those cards, so
+/// it costs one small render per card that changed since, not a render tree of the whole board.
 /// </summary>
 public sealed class BoardFragments(IServiceProvider services, ILoggerFactory loggers, TimeProvider time)
 {
+    /// <summary>The cards of <paramref name="board"/> its viewer may see, in board order, each with its HTML.</summary>
+    public IReadOnlyList<ShownCard> Shown(BoardState board, Func<string, Detail> detailFor)
+    {
+        var shown = new List<ShownCard>(board.Cards.Count);
+        foreach (var version in board.Cards)
+            if (detailFor(version.Person) is var detail and not Detail.None) shown.Add(new ShownCard(version.Card!, Card(version, detail)));
+        return shown;
+    }
 
-    public string Snapshot(IReadOnlyList<Team> teams, IReadOnlyList<PersonLiveView> people, Func<PersonLiveView, Detail> detailFor) =>
-        Render<BoardSnapshot>(new()
+    /// <summary>The card alone, as it sits on the page; the browser keeps its "for …" current.</summary>
+    public MarkupString Card(CardVersion version, Detail detail) =>
+        new(version.Rendered[CardFragments.Slot(CardFragment.Plain, detail)] ??= Render<PersonCard>(new()
         {
-            [nameof(BoardSnapshot.Teams)] = teams, [nameof(BoardSnapshot.People)] = people,
-            [nameof(BoardSnapshot.DetailFor)] = detailFor, [nameof(BoardSnapshot.Now)] = time.GetUtcNow(),
-        });
+            [nameof(PersonCard.Person)] = version.Card, [nameof(PersonCard.Detail)] = detail, [nameof(PersonCard.Now)] = time.GetUtcNow(),
+        }));
+
+    public string Snapshot(IReadOnlyList<Team> teams, IReadOnlyList<ShownCard> cards) =>
+        Render<BoardSnapshot>(new() { [nameof(BoardSnapshot.Teams)] = teams, [nameof(BoardSnapshot.Cards)] = cards });
 
     /// <summary>A card replaced in place, appended (<paramref name="append"/>), or taken off (<paramref name="card"/> null).</summary>
     public string Change(string person, PersonLiveView? card, bool append, Detail detail) =>
@@ -41,3 +54,6 @@ public sealed class BoardFragments(IServiceProvider services, ILoggerFactory log
         }).GetAwaiter().GetResult();
     }
 }
+
+/// <summary>A card on a viewer's board: the person's live view and its HTML at the viewer's level of detail.</summary>
+public sealed record ShownCard(PersonLiveView Person, MarkupString Html);

@@ -32,11 +32,11 @@ public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, Visib
             if (changes is null)
             {
                 var board = feed.Current();
+                var cards = fragments.Shown(board, person => visibility.For(viewer, person));
                 shown.Clear();
-                foreach (var p in board.People)
-                    if (visibility.For(viewer, p.Person) != Detail.None) shown[p.Person] = p.Team;
+                foreach (var card in cards) shown[card.Person.Person] = card.Person.Team;
                 at = board.Position;
-                yield return fragments.Snapshot(board.Teams, board.People, p => visibility.For(viewer, p.Person));
+                yield return fragments.Snapshot(board.Teams, cards);
             }
             else
             {
@@ -91,16 +91,19 @@ public enum CardFragment
     Replace,
     Append,
     Remove,
+    /// <summary>The card alone, as the page and the whole-board snapshot hold it.</summary>
+    Plain,
 }
 
 internal static class CardFragments
 {
-    /// <summary>How many fragments a card version may have: replace and append at each visible detail, and one removal.</summary>
-    public const int Kinds = 5;
+    /// <summary>How many fragments a card version may have: replace, append and plain at each visible detail, and one removal.</summary>
+    public const int Kinds = 7;
 
     public static int Slot(CardFragment kind, Detail detail) => kind switch
     {
         CardFragment.Remove => 4,
+        CardFragment.Plain => detail == Detail.Full ? 5 : 6,
         CardFragment.Append => detail == Detail.Full ? 2 : 3,
         _ => detail == Detail.Full ? 0 : 1,
     };

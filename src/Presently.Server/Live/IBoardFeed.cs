@@ -33,8 +33,11 @@ public interface IBoardFeed
 /// <summary>Where a reader is in the feed: the layout (bumped by <see cref="IBoardFeed.Regroup"/>) and the last change it has.</summary>
 public readonly record struct FeedPosition(long Layout, long Seq);
 
-/// <summary>A consistent copy of the board: teams in name order, people in board order (<see cref="PersonLiveView.BoardOrder"/>).</summary>
-public sealed record BoardState(FeedPosition Position, IReadOnlyList<Team> Teams, IReadOnlyList<PersonLiveView> People);
+/// <summary>
+/// A consistent copy of the board: teams in name order, the cards on it in board order
+/// (<see cref="PersonLiveView.BoardOrder"/>), each with the fragments rendered of it so far.
+/// </summary>
+public sealed record BoardState(FeedPosition Position, IReadOnlyList<Team> Teams, IReadOnlyList<CardVersion> Cards);
 
 /// <summary>
 /// One person's card as the feed holds it: the card (null once they left the board), the position of

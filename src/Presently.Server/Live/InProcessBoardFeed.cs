@@ -57,18 +57,18 @@ public sealed class InProcessBoardFeed : IBoardFeed
     {
         FeedPosition position;
         IReadOnlyList<Team> teams;
-        var people = new List<PersonLiveView>();
+        var cards = new List<CardVersion>();
         lock (_lock)
         {
             position = _position;
             teams = _teams;
-            people.Capacity = _cards.Count;
+            cards.Capacity = _cards.Count;
             foreach (var v in _byChange)
-                if (v.Card is not null) people.Add(v.Card);
+                if (v.Card is not null) cards.Add(v);
         }
         // Sorted outside the lock: writers wait on it.
-        people.Sort(PersonLiveView.BoardOrder);
-        return new BoardState(position, teams, people);
+        cards.Sort((x, y) => PersonLiveView.BoardOrder.Compare(x.Card, y.Card));
+        return new BoardState(position, teams, cards);
     }
 
     public IReadOnlyList<CardVersion>? ChangesSince(FeedPosition position, out FeedPosition upTo)
