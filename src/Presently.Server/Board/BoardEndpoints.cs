@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,19 @@ public static class BoardEndpoints
         try
         {
             await foreach (var message in fanOut.StreamAsync(viewer, sending.Token))
-                await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, sending.Token);
+            {
+                // Pooled: a busy board sends thousands of messages a second.
+                var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(message.Length));
+                try
+                {
+                    var length = Encoding.UTF8.GetBytes(message, bytes);
+                    await socket.SendAsync(bytes.AsMemory(0, length), WebSocketMessageType.Text, true, sending.Token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(bytes);
+                }
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {

@@ -33,6 +33,10 @@ public sealed class BoardFragments(IServiceProvider services, ILoggerFactory log
     public string Snapshot(IReadOnlyList<Team> teams, IReadOnlyList<ShownCard> cards) =>
         Render<BoardSnapshot>(new() { [nameof(BoardSnapshot.Teams)] = teams, [nameof(BoardSnapshot.Cards)] = cards });
 
+    /// <summary>More cards for the end of <paramref name="team"/>'s list (the rest of a board too big for one message).</summary>
+    public string Append(Team? team, IReadOnlyList<MarkupString> cards) =>
+        Render<CardsAppend>(new() { [nameof(CardsAppend.Team)] = team, [nameof(CardsAppend.Cards)] = cards });
+
     /// <summary>A card replaced in place, appended (<paramref name="append"/>), or taken off (<paramref name="card"/> null).</summary>
     public string Change(string person, PersonLiveView? card, bool append, Detail detail) =>
         Render<CardChange>(new()

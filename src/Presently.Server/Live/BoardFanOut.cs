@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.AspNetCore.Components;
 using Presently.Server.Auth;
 using Presently.Server.Board;
 using Presently.Server.Monitoring;
@@ -15,8 +16,13 @@ namespace Presently.Server.Live;
 /// </summary>
 public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, VisibilityPolicy visibility, ServerMetrics metrics)
 {
-    /// <summary>A message holds cards up to about this many characters; more go in the next message.</summary>
-    public const int MessageChars = 256 * 1024;
+    /// <summary>
+    /// A message holds cards up to about this many characters; more go in the next message. Small
+    /// enough that neither the message nor its UTF-8 bytes are large objects: a whole board of ten
+    /// thousand cards (7 MB) sent as one message to fifty browsers left most of a gigabyte of
+    /// fragmented large-object heap and pinned socket buffers behind.
+    /// </summary>
+    public const int MessageChars = 32 * 1024;
 
     /// <summary>The fragments for <paramref name="viewer"/>, one WebSocket message each, until cancelled.</summary>
     public async IAsyncEnumerable<string> StreamAsync(Viewer viewer, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -36,7 +42,23 @@ public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, Visib
                 shown.Clear();
                 foreach (var card in cards) shown[card.Person.Person] = card.Person.Team;
                 at = board.Position;
-                yield return fragments.Snapshot(board.Teams, cards);
+                // The board with as many cards as fit in a message, then the rest in messages that append them.
+                var first = 0;
+                for (var size = 0; first < cards.Count && (size += cards[first].Html.Value.Length) <= MessageChars; first++)
+                {
+                }
+                yield return fragments.Snapshot(board.Teams, cards.Take(first).ToList());
+                for (var i = first; i < cards.Count;)
+                {
+                    var team = cards[i].Person.Team;
+                    var chunk = new List<MarkupString>();
+                    for (var size = 0; i < cards.Count && cards[i].Person.Team == team && (chunk.Count == 0 || size + cards[i].Html.Value.Length <= MessageChars); i++)
+                    {
+                        size += cards[i].Html.Value.Length;
+                        chunk.Add(cards[i].Html);
+                    }
+                    yield return fragments.Append(team, chunk);
+                }
             }
             else
             {
