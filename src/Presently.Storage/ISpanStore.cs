@@ -25,6 +25,13 @@ public interface ISpanStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<CommitOutcome>> CommitAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct = default);
 
+    /// <summary>
+    /// How many <see cref="CommitAsync"/> calls may run at once. One for SQLite (one writer); more for
+    /// PostgreSQL, where each runs on its own connection and a commit's time is mostly round trips.
+    /// Callers give concurrent commits disjoint people, whose rows never meet.
+    /// </summary>
+    int IngestLanes => 1;
+
     /// <summary>Agent-days from <paramref name="since"/> on whose stored bytes reached <paramref name="atLeastBytes"/> or spans <paramref name="atLeastSpans"/>, latest first.</summary>
     Task<IReadOnlyList<QuotaUse>> GetQuotaUseAsync(DateTimeOffset since, long atLeastBytes, long atLeastSpans, CancellationToken ct = default);
 

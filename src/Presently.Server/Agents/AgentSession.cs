@@ -271,7 +271,7 @@ public sealed class AgentSession
                 var receivedAt = _d.Time.GetTimestamp();
                 receivedThrough = maxSeq;
                 using var spanLease = await spanRate.AcquireAsync(batch.Spans.Length, ct);
-                var commit = _d.Writer.CommitAsync(new IngestBatch(agentId, batch.Spans), ct);
+                var commit = _d.Writer.CommitAsync(new IngestBatch(agentId, batch.Spans), _principal.Person, ct);
                 await commits.Writer.WriteAsync((commit, maxSeq, batch.Spans, receivedAt), ct);
             }
         }

@@ -7,19 +7,17 @@ using Presently.Storage;
 namespace Presently.Server.Ingest;
 
 /// <summary>
-/// The single writer of the store. Sessions hand it validated batches; it commits whatever has
-/// queued up in one transaction (group commit), so one fsync covers many agents and the
-/// acknowledgement latency stays low under load.
+/// The writer of the store. Sessions hand it validated batches; it commits whatever has queued up in
+/// one transaction (group commit), so one fsync covers many agents and the acknowledgement latency
+/// stays low under load. A store that takes several commits at once (<see cref="ISpanStore.IngestLanes"/>:
+/// PostgreSQL) gets one queue per lane, a person's batches always in the same lane, so concurrent
+/// commits never touch the same rows.
 /// </summary>
 public sealed class IngestWriter : BackgroundService
 {
     private const int MaxBatchesPerCommit = 256;
 
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(4096)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly Channel<Pending>[] _lanes;
     private readonly ISpanStore _store;
     private readonly ILogger<IngestWriter> _log;
     private readonly ResiliencePipeline _retry;
@@ -30,6 +28,11 @@ public sealed class IngestWriter : BackgroundService
     public IngestWriter(ISpanStore store, ILogger<IngestWriter> log, TimeProvider time, ServerMetrics metrics)
     {
         _store = store;
+        _lanes = [.. Enumerable.Range(0, Math.Max(1, store.IngestLanes)).Select(_ => Channel.CreateBounded<Pending>(new BoundedChannelOptions(4096)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        }))];
         _log = log;
         _time = time;
         _metrics = metrics;
@@ -58,23 +61,30 @@ public sealed class IngestWriter : BackgroundService
     /// <summary>Why the last commit failed while it is being retried; null when commits succeed.</summary>
     public string? StoreFault => _storeFault;
 
-    /// <summary>Completes once the batch is durably committed (or refused whole); faults if the commit failed.</summary>
-    public async Task<CommitOutcome> CommitAsync(IngestBatch batch, CancellationToken ct)
+    /// <summary>
+    /// Completes once the batch is durably committed (or refused whole); faults if the commit failed.
+    /// <paramref name="person"/> (whose agent sent it) picks the lane.
+    /// </summary>
+    public async Task<CommitOutcome> CommitAsync(IngestBatch batch, string person, CancellationToken ct)
     {
         var pending = new Pending(batch, new TaskCompletionSource<CommitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, ct);
+        var lane = _lanes.Length == 1 ? _lanes[0] : _lanes[(StringComparer.Ordinal.GetHashCode(person) & int.MaxValue) % _lanes.Length];
+        await lane.Writer.WriteAsync(pending, ct);
         return await pending.Done.Task.WaitAsync(ct);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_lanes.Select(lane => Task.Run(() => RunLaneAsync(lane.Reader, stoppingToken), CancellationToken.None)));
+
+    private async Task RunLaneAsync(ChannelReader<Pending> queue, CancellationToken stoppingToken)
     {
         var group = new List<Pending>(MaxBatchesPerCommit);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            while (await queue.WaitToReadAsync(stoppingToken))
             {
                 group.Clear();
-                while (group.Count < MaxBatchesPerCommit && _queue.Reader.TryRead(out var p)) group.Add(p);
+                while (group.Count < MaxBatchesPerCommit && queue.TryRead(out var p)) group.Add(p);
                 try
                 {
                     var batches = group.ConvertAll(p => p.Batch);
@@ -97,7 +107,7 @@ public sealed class IngestWriter : BackgroundService
         finally
         {
             foreach (var p in group) p.Done.TrySetCanceled(CancellationToken.None);
-            while (_queue.Reader.TryRead(out var p)) p.Done.TrySetCanceled(CancellationToken.None);
+            while (queue.TryRead(out var p)) p.Done.TrySetCanceled(CancellationToken.None);
         }
     }
 

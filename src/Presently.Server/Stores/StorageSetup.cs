@@ -25,6 +25,13 @@ public sealed class StorageOptions
 
     /// <summary>An Npgsql connection string, e.g. <c>Host=db;Database=presently;Username=presently;Password=…</c>.</summary>
     public string? PostgresConnectionString { get; set; }
+
+    /// <summary>
+    /// How many ingest commits run at once on PostgreSQL, each on its own connection (a person's
+    /// batches always in the same one). A commit's time is mostly round trips to the database, so one
+    /// writer caps ingest at about a thousand batches a second; SQLite has one writer whatever this says.
+    /// </summary>
+    public int PostgresIngestLanes { get; set; } = 4;
 }
 
 /// <summary>The store is chosen once, at start, from the settings; everything else sees only the interfaces.</summary>
@@ -47,7 +54,10 @@ public static class StorageSetup
             if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
                 throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions),
                     ["Presently:Storage:Provider is Postgres but Presently:Storage:PostgresConnectionString is empty"]);
-            builder.Services.AddPostgresStorage(options.PostgresConnectionString);
+            if (options.PostgresIngestLanes is < 1 or > PostgresSpanStore.MaxIngestLanes)
+                throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions),
+                    [$"Presently:Storage:PostgresIngestLanes is from 1 to {PostgresSpanStore.MaxIngestLanes}"]);
+            builder.Services.AddPostgresStorage(options.PostgresConnectionString, options.PostgresIngestLanes);
         }
         else
         {
@@ -75,7 +85,7 @@ public static class StorageSetup
     }
 
     /// <summary>Spans, accounts, agents, audit and enrollment in one PostgreSQL database.</summary>
-    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString, int ingestLanes = 1)
     {
         services.AddSingleton(_ =>
         {
@@ -85,7 +95,7 @@ public static class StorageSetup
             if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.Options)) builder.ConnectionStringBuilder.Options = "-c jit=off";
             return builder.Build();
         });
-        services.AddSingleton<ISpanStore>(sp => new PostgresSpanStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ServerOptions>>().Value.StoreLimits));
+        services.AddSingleton<ISpanStore>(sp => new PostgresSpanStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<ServerOptions>>().Value.StoreLimits, ingestLanes));
         services.AddSingleton(sp => new PostgresAccounts(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<PostgresAccounts>());
         services.AddSingleton<IAgentRegistry>(sp => sp.GetRequiredService<PostgresAccounts>());

@@ -12,12 +12,20 @@ namespace Presently.Storage.Postgres;
 /// Spans in PostgreSQL: the same rules as every store (<see cref="SpanIngest"/>), spans partitioned
 /// by month, rollups kept in the ingest transaction, and an ingest acknowledged only after its commit.
 /// </summary>
-public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? limits = null) : ISpanStore, IReportSource
+public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? limits = null, int ingestLanes = 1) : ISpanStore, IReportSource
 {
+    public const int MaxIngestLanes = 32;
+
     private readonly StoreLimits _limits = limits ?? StoreLimits.None;
     private readonly PostgresPartitions _partitions = new();
-    // One writer per instance, as in SQLite; between instances the agent row's lock orders an agent's ingest.
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly int _lanes = Math.Clamp(ingestLanes, 1, MaxIngestLanes);
+    // Commits take one permit each (up to IngestLanes at once, each on its own connection); the
+    // maintenance writes (recount, categories, rebuild, retention) take them all. Between instances,
+    // and between lanes, the agent row's lock orders an agent's ingest.
+    private readonly SemaphoreSlim _writeLock = new(Math.Clamp(ingestLanes, 1, MaxIngestLanes), MaxIngestLanes);
+    private readonly SemaphoreSlim _exclusive = new(1, 1);
+
+    public int IngestLanes => _lanes;
 
     /// <summary>
     /// The category rules ingest and reports use: loaded from the database when first needed, replaced by
@@ -188,7 +196,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
 
     public async Task RecountPeopleAsync(IReadOnlyList<long> personIds, CancellationToken ct = default)
     {
-        await _writeLock.WaitAsync(ct);
+        await WriteAloneAsync(ct);
         try
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -201,13 +209,13 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         }
         finally
         {
-            _writeLock.Release();
+            EndWriteAlone();
         }
     }
 
     public async Task<bool> RefreshCategoriesAsync(CancellationToken ct = default)
     {
-        await _writeLock.WaitAsync(ct);
+        await WriteAloneAsync(ct);
         try
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -224,13 +232,13 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         }
         finally
         {
-            _writeLock.Release();
+            EndWriteAlone();
         }
     }
 
     public async Task RebuildRollupsAsync(CancellationToken ct = default)
     {
-        await _writeLock.WaitAsync(ct);
+        await WriteAloneAsync(ct);
         try
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -244,14 +252,14 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         }
         finally
         {
-            _writeLock.Release();
+            EndWriteAlone();
         }
     }
 
     public async Task<RetentionResult> DeleteSpansBeforeAsync(DateTimeOffset cutoff, bool includingRollups, CancellationToken ct = default)
     {
         var cutoffMs = Retention.CutoffMs(cutoff);
-        await _writeLock.WaitAsync(ct);
+        await WriteAloneAsync(ct);
         try
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -274,7 +282,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         }
         finally
         {
-            _writeLock.Release();
+            EndWriteAlone();
         }
     }
 
@@ -370,9 +378,33 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         _ => false,
     };
 
+    /// <summary>Waits until no commit runs and none may start: maintenance writes see the store alone.</summary>
+    private async Task WriteAloneAsync(CancellationToken ct)
+    {
+        await _exclusive.WaitAsync(ct);
+        var taken = 0;
+        try
+        {
+            for (; taken < _lanes; taken++) await _writeLock.WaitAsync(ct);
+        }
+        catch
+        {
+            if (taken > 0) _writeLock.Release(taken);
+            _exclusive.Release();
+            throw;
+        }
+    }
+
+    private void EndWriteAlone()
+    {
+        _writeLock.Release(_lanes);
+        _exclusive.Release();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _writeLock.Dispose();
+        _exclusive.Dispose();
         await Task.CompletedTask;
     }
 

@@ -156,6 +156,39 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
         await AssertRollupsMatchRebuildAsync();
     }
 
+    [Fact]
+    public async Task Commits_of_different_people_at_once_store_what_one_at_a_time_stores()
+    {
+        var random = new Random(12);
+        var start = Starts[0].ToUnixTimeMilliseconds();
+        const int people = 8;
+        for (var i = 0; i < people; i++)
+        {
+            await RegisterAsync($"c{i}", $"concurrent-{i}", $"h{i}");
+            await RegisterAsync($"s{i}", $"sequential-{i}", $"h{i}");
+        }
+        var records = Enumerable.Range(0, people).Select(_ => RandomRecords(random, start)).ToArray();
+
+        // Every person's batches in order, all people at once (as many commits at a time as the store
+        // takes: IngestLanes), and a maintenance write, which must have the store alone, in the middle.
+        var writers = Enumerable.Range(0, people).Select(i => Task.Run(async () =>
+        {
+            foreach (var batch in records[i].Chunk(20)) await Store.CommitAsync([new IngestBatch($"c{i}", batch)]);
+        })).ToList();
+        writers.Add(Task.Run(async () => await Store.RefreshCategoriesAsync()));
+        await Task.WhenAll(writers);
+        for (var i = 0; i < people; i++)
+            foreach (var batch in records[i].Chunk(20)) await Store.CommitAsync([new IngestBatch($"s{i}", batch)]);
+
+        for (var i = 0; i < people; i++)
+        {
+            static IEnumerable<(long, DateTimeOffset, DateTimeOffset, string?, long)> Rows(IEnumerable<StoredSpan> spans) =>
+                spans.Select(s => (s.SpanId, s.Start, s.End, s.App, s.Seq)).Order();
+            Assert.Equal(Rows(await Store.GetSpansAsync($"s{i}")), Rows(await Store.GetSpansAsync($"c{i}")));
+        }
+        await AssertRollupsMatchRebuildAsync();
+    }
+
     protected async Task AssertRollupsMatchRebuildAsync()
     {
         var kept = await RollupSnapshotAsync();
