@@ -72,28 +72,20 @@ public sealed class NginxProxy : IAsyncDisposable
                 server {
                     listen 127.0.0.1:{{Port.ToString(CultureInfo.InvariantCulture)}};
                     client_max_body_size 1m;
+                    proxy_http_version 1.1;
+                    proxy_set_header Host $host:$server_port;
+                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    proxy_set_header X-Forwarded-Proto $scheme;
+                    proxy_set_header X-Forwarded-Host $host:$server_port;
+                    proxy_set_header Upgrade $http_upgrade;
+                    proxy_set_header Connection $connection_upgrade;
+                    proxy_read_timeout 1h;
                     location = /agent/v1 {
                         proxy_pass http://presently_agents;
                         proxy_connect_timeout 2s;
-                        proxy_http_version 1.1;
-                        proxy_set_header Host $host:$server_port;
-                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                        proxy_set_header X-Forwarded-Proto $scheme;
-                        proxy_set_header X-Forwarded-Host $host:$server_port;
-                        proxy_set_header Upgrade $http_upgrade;
-                        proxy_set_header Connection $connection_upgrade;
-                        proxy_read_timeout 1h;
                     }
                     location / {
                         proxy_pass http://presently;
-                        proxy_http_version 1.1;
-                        proxy_set_header Host $host:$server_port;
-                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                        proxy_set_header X-Forwarded-Proto $scheme;
-                        proxy_set_header X-Forwarded-Host $host:$server_port;
-                        proxy_set_header Upgrade $http_upgrade;
-                        proxy_set_header Connection $connection_upgrade;
-                        proxy_read_timeout 1h;
                     }
                 }
             }
