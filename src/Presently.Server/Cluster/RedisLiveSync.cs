@@ -67,6 +67,11 @@ public sealed class RedisLiveSync(
                 {
                     log.LogWarning("Live state not shared for now: {Reason}", ex.Message);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Tried again next beat: a sync that fails must not stop the server.
+                    log.LogError(ex, "Live state sync failed");
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }

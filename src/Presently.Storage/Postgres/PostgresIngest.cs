@@ -9,8 +9,9 @@ namespace Presently.Storage.Postgres;
 
 /// <summary>
 /// One group commit on PostgreSQL: the reads <see cref="SpanIngest"/> needs, and its span writes
-/// collected and sent together (old versions deleted, new parts by binary COPY) before the next read
-/// of spans and at the end — one round trip per batch instead of one per span.
+/// collected and sent together (old versions deleted, new parts by binary COPY) before a read of the
+/// spans of an agent that has some pending, and at the end. A group of many agents' checkpoints is
+/// one write at its end, not one per batch: the round trips, not the rows, were what bounded ingest.
 /// </summary>
 internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions) : IIngestTarget
 {
@@ -22,9 +23,12 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
     /// <summary>Spans whose stored rows go before the pending ones are written.</summary>
     private readonly HashSet<(long, long)> _replaced = [];
 
+    /// <summary>Agents with spans pending: a read of their spans needs the pending ones written first.</summary>
+    private readonly HashSet<long> _pendingAgents = [];
+
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
     {
-        await FlushAsync(ct);
+        // Reads agents only: pending spans do not change what it returns.
         // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
         await using var cmd = Command("""
             SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms, person_id,
@@ -39,7 +43,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
     {
-        await FlushAsync(ct);
+        await FlushForAsync(agentKey, ct);
         await using var cmd = Command("SELECT span_id, start_ms FROM spans WHERE agent_key = $1 ORDER BY start_ms DESC LIMIT 1", agentKey);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : null;
@@ -47,7 +51,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
     {
-        await FlushAsync(ct);
+        await FlushForAsync(agentKey, ct);
         await using var cmd = Command("SELECT seq, start_ms, end_ms, state, app, title, context, bytes FROM spans WHERE agent_key = $1 AND span_id = $2 ORDER BY part", agentKey, spanId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
@@ -59,7 +63,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<long?> EndReachingAsync(long agentKey, long startMs, long spanId, CancellationToken ct)
     {
-        await FlushAsync(ct);
+        await FlushForAsync(agentKey, ct);
         await using var cmd = Command($"""
             SELECT max(end_ms) FROM spans WHERE agent_key = $1 AND start_ms > $2 - {StoredSpans.MaxRowMs} AND start_ms <= $2 AND span_id != $3
             """, agentKey, startMs, spanId);
@@ -68,7 +72,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<long?> FirstStartAsync(long agentKey, long startMs, long endMs, long spanId, CancellationToken ct)
     {
-        await FlushAsync(ct);
+        await FlushForAsync(agentKey, ct);
         await using var cmd = Command("""
             SELECT min(start_ms) FROM spans WHERE agent_key = $1 AND start_ms >= $2 AND start_ms < $3 AND end_ms > start_ms AND span_id != $4
             """, agentKey, startMs, endMs, spanId);
@@ -88,6 +92,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         // A version already pending replaces that one; a stored one has its rows deleted first.
         if (old is not null && !_pending.ContainsKey(key)) _replaced.Add(key);
         _pending[key] = (s, startMs, endMs, app, title, context, bytes);
+        _pendingAgents.Add(agentKey);
         return Task.CompletedTask;
     }
 
@@ -175,10 +180,13 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         return ranges;
     }
 
+    private Task FlushForAsync(long agentKey, CancellationToken ct) => _pendingAgents.Contains(agentKey) ? FlushAsync(ct) : Task.CompletedTask;
+
     /// <summary>Writes what is pending: deletes of replaced spans, then every part by binary COPY.</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
         if (_pending.Count == 0) return;
+        _pendingAgents.Clear();
         if (_replaced.Count > 0)
         {
             await using var delete = Command("""

@@ -157,7 +157,7 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Commits_of_different_people_at_once_store_what_one_at_a_time_stores()
+    public async Task Commits_of_different_people_at_once_or_in_one_group_store_what_one_at_a_time_stores()
     {
         var random = new Random(12);
         var start = Starts[0].ToUnixTimeMilliseconds();
@@ -166,6 +166,7 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
         {
             await RegisterAsync($"c{i}", $"concurrent-{i}", $"h{i}");
             await RegisterAsync($"s{i}", $"sequential-{i}", $"h{i}");
+            await RegisterAsync($"g{i}", $"grouped-{i}", $"h{i}");
         }
         var records = Enumerable.Range(0, people).Select(_ => RandomRecords(random, start)).ToArray();
 
@@ -179,12 +180,24 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
         await Task.WhenAll(writers);
         for (var i = 0; i < people; i++)
             foreach (var batch in records[i].Chunk(20)) await Store.CommitAsync([new IngestBatch($"s{i}", batch)]);
+        // Many agents' batches in one group commit, as the ingest writer makes them, one agent's twice.
+        var chunks = records.Select(r => r.Chunk(20).ToArray()).ToArray();
+        var next = new int[people];
+        while (Enumerable.Range(0, people).Any(i => next[i] < chunks[i].Length))
+        {
+            var group = new List<IngestBatch>();
+            for (var i = 0; i < people; i++)
+                if (next[i] < chunks[i].Length) group.Add(new IngestBatch($"g{i}", chunks[i][next[i]++]));
+            if (next[0] < chunks[0].Length) group.Add(new IngestBatch("g0", chunks[0][next[0]++]));
+            await Store.CommitAsync(group);
+        }
 
         for (var i = 0; i < people; i++)
         {
             static IEnumerable<(long, DateTimeOffset, DateTimeOffset, string?, long)> Rows(IEnumerable<StoredSpan> spans) =>
                 spans.Select(s => (s.SpanId, s.Start, s.End, s.App, s.Seq)).Order();
             Assert.Equal(Rows(await Store.GetSpansAsync($"s{i}")), Rows(await Store.GetSpansAsync($"c{i}")));
+            Assert.Equal(Rows(await Store.GetSpansAsync($"s{i}")), Rows(await Store.GetSpansAsync($"g{i}")));
         }
         await AssertRollupsMatchRebuildAsync();
     }
