@@ -12,6 +12,8 @@ namespace Presently.Storage.Postgres;
 /// collected and sent together (old versions deleted, new parts by binary COPY) before a read of the
 /// spans of an agent that has some pending, and at the end. A group of many agents' checkpoints is
 /// one write at its end, not one per batch: the round trips, not the rows, were what bounded ingest.
+/// The agents' day use and high-water marks wait for the end too (read back from here meanwhile):
+/// <see cref="CompleteAsync"/> writes everything, and a caller that writes must call it.
 /// </summary>
 internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions) : IIngestTarget
 {
@@ -26,6 +28,12 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
     /// <summary>Agents with spans pending: a read of their spans needs the pending ones written first.</summary>
     private readonly HashSet<long> _pendingAgents = [];
 
+    /// <summary>Day use to write at the end, by (agent, day): what <see cref="DayUseAsync"/> returns meanwhile.</summary>
+    private readonly Dictionary<(long Agent, long Day), (long Bytes, long Spans)> _dayUse = [];
+
+    /// <summary>High-water marks to raise at the end, by agent: what <see cref="LoadAgentAsync"/> reads through meanwhile.</summary>
+    private readonly Dictionary<long, (long HighestSeq, long MaxEndMs, long MaxSpanId, (long SpanId, long StartMs)? Latest)> _raises = [];
+
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
     {
         // Reads agents only: pending spans do not change what it returns.
@@ -37,8 +45,16 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
             """, agentId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
-        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+        var state = new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
             r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5), r.GetInt64(6), r.GetBoolean(7));
+        if (!_raises.TryGetValue(state.Key, out var raised)) return state;
+        // Raised earlier in this group, not written yet: as the UPDATE will leave it.
+        return state with
+        {
+            StoredThrough = Math.Max(state.StoredThrough, raised.HighestSeq), MaxEndMs = Math.Max(state.MaxEndMs, raised.MaxEndMs),
+            MaxSpanId = Math.Max(state.MaxSpanId, raised.MaxSpanId),
+            LatestSpanId = raised.Latest?.SpanId ?? long.MinValue, LatestStartMs = raised.Latest?.StartMs ?? long.MinValue,
+        };
     }
 
     public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
@@ -81,6 +97,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<(long Bytes, long Spans)> DayUseAsync(long agentKey, long day, CancellationToken ct)
     {
+        if (_dayUse.TryGetValue((agentKey, day), out var pending)) return pending;
         await using var cmd = Command("SELECT bytes, spans FROM agent_usage WHERE agent_key = $1 AND day = $2", agentKey, day);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : (0, 0);
@@ -96,23 +113,47 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
         return Task.CompletedTask;
     }
 
-    public async Task SaveDayUseAsync(long agentKey, long day, long bytes, long spans, CancellationToken ct)
+    public Task SaveDayUseAsync(long agentKey, long day, long bytes, long spans, CancellationToken ct)
     {
-        await using var cmd = Command("""
-            INSERT INTO agent_usage(agent_key, day, bytes, spans) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (agent_key, day) DO UPDATE SET bytes = excluded.bytes, spans = excluded.spans
-            """, agentKey, day, bytes, spans);
-        await cmd.ExecuteNonQueryAsync(ct);
+        _dayUse[(agentKey, day)] = (bytes, spans);
+        return Task.CompletedTask;
     }
 
-    public async Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, long maxSpanId, (long SpanId, long StartMs)? latest, CancellationToken ct)
+    public Task RaiseAgentAsync(long agentKey, long highestSeq, long maxEndMs, long maxSpanId, (long SpanId, long StartMs)? latest, CancellationToken ct)
     {
-        await using var cmd = Command("""
-            UPDATE agents SET highest_seq = greatest(highest_seq, $2), max_end_ms = greatest(max_end_ms, $3), max_span_id = greatest(max_span_id, $4),
-                latest_span_id = $5, latest_start_ms = $6
-            WHERE key = $1
-            """, agentKey, highestSeq, maxEndMs, maxSpanId, (object?)latest?.SpanId ?? DBNull.Value, (object?)latest?.StartMs ?? DBNull.Value);
-        await cmd.ExecuteNonQueryAsync(ct);
+        _raises[agentKey] = _raises.TryGetValue(agentKey, out var was)
+            ? (Math.Max(was.HighestSeq, highestSeq), Math.Max(was.MaxEndMs, maxEndMs), Math.Max(was.MaxSpanId, maxSpanId), latest)
+            : (highestSeq, maxEndMs, maxSpanId, latest);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes everything still pending: spans, then the day use and the agents' high-water marks, one statement each.</summary>
+    public async Task CompleteAsync(CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        if (_dayUse.Count > 0)
+        {
+            await using var cmd = Command("""
+                INSERT INTO agent_usage(agent_key, day, bytes, spans) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
+                ON CONFLICT (agent_key, day) DO UPDATE SET bytes = excluded.bytes, spans = excluded.spans
+                """, _dayUse.Keys.Select(k => k.Agent).ToArray(), _dayUse.Keys.Select(k => k.Day).ToArray(),
+                _dayUse.Values.Select(v => v.Bytes).ToArray(), _dayUse.Values.Select(v => v.Spans).ToArray());
+            await cmd.ExecuteNonQueryAsync(ct);
+            _dayUse.Clear();
+        }
+        if (_raises.Count > 0)
+        {
+            await using var cmd = Command("""
+                UPDATE agents a SET highest_seq = greatest(a.highest_seq, u.seq), max_end_ms = greatest(a.max_end_ms, u.end_ms),
+                    max_span_id = greatest(a.max_span_id, u.span_id), latest_span_id = u.latest_id, latest_start_ms = u.latest_start
+                FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(key, seq, end_ms, span_id, latest_id, latest_start)
+                WHERE a.key = u.key
+                """, _raises.Keys.ToArray(), _raises.Values.Select(v => v.HighestSeq).ToArray(), _raises.Values.Select(v => v.MaxEndMs).ToArray(),
+                _raises.Values.Select(v => v.MaxSpanId).ToArray(), _raises.Values.Select(v => v.Latest?.SpanId).ToArray(),
+                _raises.Values.Select(v => v.Latest?.StartMs).ToArray());
+            await cmd.ExecuteNonQueryAsync(ct);
+            _raises.Clear();
+        }
     }
 
     public async Task<IReadOnlyList<DeviceSpan<OverlapRow>>> PersonSpansAsync(long personId, long fromMs, long toMs, CancellationToken ct)

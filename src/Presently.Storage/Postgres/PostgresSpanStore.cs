@@ -78,7 +78,7 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
             var target = new PostgresIngest(conn, tx, _partitions);
             var ingest = new SpanIngest(target, _limits, rollups);
             for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
-            await target.FlushAsync(ct);
+            await target.CompleteAsync(ct);
             await PostgresRollups.ApplyAsync(conn, tx, rollups, ct);
             await tx.CommitAsync(ct);
             return outcomes;

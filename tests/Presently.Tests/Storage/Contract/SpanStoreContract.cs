@@ -202,6 +202,30 @@ public abstract partial class SpanStoreContract : IAsyncLifetime
         await AssertRollupsMatchRebuildAsync();
     }
 
+    [Fact]
+    public async Task A_group_sees_what_its_earlier_batches_of_the_same_agent_stored()
+    {
+        await RegisterAsync("x1", "xena", "h1");
+        await RegisterAsync("y1", "yuri", "h1");
+        var t0 = Starts[0].ToUnixTimeMilliseconds();
+        // Span 1, then span 2 after it, then span 1 grown over span 2's time: it must stop where span 2 starts.
+        IngestBatch[] Batches(string id) =>
+        [
+            new(id, [new SpanRecord(1, 1, t0, t0 + 100_000, SpanState.Active, "a", null, null)]),
+            new(id, [new SpanRecord(2, 2, t0 + 100_000, t0 + 200_000, SpanState.Active, "b", null, null)]),
+            new(id, [new SpanRecord(3, 1, t0, t0 + 300_000, SpanState.Active, "a", null, null)]),
+        ];
+        await Store.CommitAsync(Batches("x1"));
+        foreach (var batch in Batches("y1")) await Store.CommitAsync([batch]);
+
+        static IEnumerable<(long, long, long)> Rows(IEnumerable<StoredSpan> spans) =>
+            spans.Select(s => (s.SpanId, s.Start.ToUnixTimeMilliseconds(), s.End.ToUnixTimeMilliseconds())).Order();
+        var alone = Rows(await Store.GetSpansAsync("y1")).ToList();
+        Assert.Equal([(1L, t0, t0 + 100_000), (2L, t0 + 100_000, t0 + 200_000)], alone);
+        Assert.Equal(alone, Rows(await Store.GetSpansAsync("x1")));
+        await AssertRollupsMatchRebuildAsync();
+    }
+
     protected async Task AssertRollupsMatchRebuildAsync()
     {
         var kept = await RollupSnapshotAsync();
