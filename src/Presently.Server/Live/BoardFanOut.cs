@@ -42,23 +42,7 @@ public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, Visib
                 shown.Clear();
                 foreach (var card in cards) shown[card.Person.Person] = card.Person.Team;
                 at = board.Position;
-                // The board with as many cards as fit in a message, then the rest in messages that append them.
-                var first = 0;
-                for (var size = 0; first < cards.Count && (size += cards[first].Html.Value.Length) <= MessageChars; first++)
-                {
-                }
-                yield return fragments.Snapshot(board.Teams, cards.Take(first).ToList());
-                for (var i = first; i < cards.Count;)
-                {
-                    var team = cards[i].Person.Team;
-                    var chunk = new List<MarkupString>();
-                    for (var size = 0; i < cards.Count && cards[i].Person.Team == team && (chunk.Count == 0 || size + cards[i].Html.Value.Length <= MessageChars); i++)
-                    {
-                        size += cards[i].Html.Value.Length;
-                        chunk.Add(cards[i].Html);
-                    }
-                    yield return fragments.Append(team, chunk);
-                }
+                foreach (var part in WholeBoard(board.Teams, cards)) yield return part;
             }
             else
             {
@@ -77,6 +61,32 @@ public sealed class BoardFanOut(IBoardFeed feed, BoardFragments fragments, Visib
             }
             await feed.WaitAsync(at!.Value, cancellationToken);
         }
+    }
+
+    /// <summary>The board with as many cards as fit in a message, then the rest in messages that append them to their team's list.</summary>
+    private IEnumerable<string> WholeBoard(IReadOnlyList<Storage.Team> teams, IReadOnlyList<ShownCard> cards)
+    {
+        var first = FittingEnd(cards, 0, _ => true, atLeastOne: false);
+        yield return fragments.Snapshot(teams, cards.Take(first).ToList());
+        for (var start = first; start < cards.Count;)
+        {
+            var team = cards[start].Person.Team;
+            var end = FittingEnd(cards, start, card => card.Person.Team == team, atLeastOne: true);
+            yield return fragments.Append(team, [.. cards.Skip(start).Take(end - start).Select(card => card.Html)]);
+            start = end;
+        }
+    }
+
+    /// <summary>Where the run of cards from <paramref name="start"/> that <paramref name="belongs"/> and fits in one message ends.</summary>
+    private static int FittingEnd(IReadOnlyList<ShownCard> cards, int start, Func<ShownCard, bool> belongs, bool atLeastOne)
+    {
+        var end = start;
+        for (var size = 0; end < cards.Count && belongs(cards[end]); end++)
+        {
+            size += cards[end].Html.Value.Length;
+            if (size > MessageChars && !(atLeastOne && end == start)) break;
+        }
+        return end;
     }
 
     private string? Fragment(Viewer viewer, CardVersion change, FeedPosition sent, Dictionary<string, Storage.Team?> shown)

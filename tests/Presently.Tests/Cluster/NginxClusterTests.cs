@@ -33,10 +33,7 @@ public sealed class NginxClusterTests
             for (var i = 0; i < 10; i++)
             {
                 var (id, token) = await a.EnrollAsync($"person-{i}", $"host-{i}");
-                var client = await TestAgentClient.ConnectAsync(nginx.AgentUri, token);
-                await client.SendAsync(TestAgentClient.NewHello(id));
-                Assert.IsType<Welcome>(await client.ReceiveAsync());
-                agents.Add((id, client));
+                agents.Add((id, await SharedInstanceTests.JoinAsync(nginx.AgentUri, id, token)));
             }
             var onA = a.Services.GetRequiredService<AgentConnections>().Count;
             var onB = b.Services.GetRequiredService<AgentConnections>().Count;

@@ -75,9 +75,12 @@ public sealed class SharedInstanceTests
         ["--Presently:Storage:Provider", "Postgres", "--Presently:Storage:PostgresConnectionString", db.ConnectionString,
             "--Presently:Redis:Configuration", redis.Configuration, .. more];
 
-    internal static async Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token)
+    internal static Task<TestAgentClient> JoinAsync(ServerHost server, string agentId, string token) => JoinAsync(server.AgentUri, agentId, token);
+
+    /// <summary>An agent connected and welcomed at <paramref name="agentUri"/> (an instance, or the proxy in front of them).</summary>
+    internal static async Task<TestAgentClient> JoinAsync(Uri agentUri, string agentId, string token)
     {
-        var client = await TestAgentClient.ConnectAsync(server.AgentUri, token);
+        var client = await TestAgentClient.ConnectAsync(agentUri, token);
         await client.SendAsync(TestAgentClient.NewHello(agentId));
         Assert.IsType<Welcome>(await client.ReceiveAsync());
         return client;
