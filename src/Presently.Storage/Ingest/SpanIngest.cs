@@ -18,6 +18,12 @@ internal readonly record struct ExistingSpan(long Seq, long StartMs, long EndMs,
 /// <summary>The reads and writes one store's ingest transaction offers <see cref="SpanIngest"/>.</summary>
 internal interface IIngestTarget
 {
+    /// <summary>
+    /// Told once before a group's batches are stored: a store for which each read is a round trip may read
+    /// what they will ask for (their agents, the stored versions of their spans, their days' use) at once.
+    /// </summary>
+    Task ReadAheadAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct);
+
     /// <summary>Null when the agent is not active (removed or blocked while its batch waited).</summary>
     Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct);
 
@@ -100,7 +106,16 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
         public long Spans = spans;
     }
 
-    public async Task<CommitOutcome> StoreAsync(IngestBatch batch, CancellationToken ct)
+    /// <summary>A group commit's batches, in order: what storing each alone, one after the other, would store.</summary>
+    public async Task<CommitOutcome[]> StoreAllAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct)
+    {
+        await target.ReadAheadAsync(batches, ct);
+        var outcomes = new CommitOutcome[batches.Count];
+        for (var i = 0; i < batches.Count; i++) outcomes[i] = await StoreAsync(batches[i], ct);
+        return outcomes;
+    }
+
+    private async Task<CommitOutcome> StoreAsync(IngestBatch batch, CancellationToken ct)
     {
         if (await target.LoadAgentAsync(batch.AgentId, ct) is not { } agent) return CommitOutcome.AgentGone;
         var key = agent.Key;
@@ -185,5 +200,6 @@ internal sealed class SpanIngest(IIngestTarget target, StoreLimits limits, Rollu
         return end > start ? (start, end) : null;
     }
 
-    private static long Day(long ms) => ms >= 0 ? ms / DayMs : (ms - DayMs + 1) / DayMs;
+    /// <summary>The UTC day (days since 1970) of an instant: day use is counted by the day a span starts.</summary>
+    public static long Day(long ms) => ms >= 0 ? ms / DayMs : (ms - DayMs + 1) / DayMs;
 }

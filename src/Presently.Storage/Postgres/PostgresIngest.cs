@@ -8,14 +8,15 @@ using Presently.Storage.Rollups;
 namespace Presently.Storage.Postgres;
 
 /// <summary>
-/// One group commit on PostgreSQL: the reads <see cref="SpanIngest"/> needs, and its span writes
+/// One group commit on PostgreSQL: the reads <see cref="SpanIngest"/> needs (most of them read for the
+/// whole group at once, <see cref="ReadAheadAsync"/>), and its span writes
 /// collected and sent together (old versions deleted, new parts by binary COPY) before a read of the
 /// spans of an agent that has some pending, and at the end. A group of many agents' checkpoints is
 /// one write at its end, not one per batch: the round trips, not the rows, were what bounded ingest.
 /// The agents' day use and high-water marks wait for the end too (read back from here meanwhile):
 /// <see cref="CompleteAsync"/> writes everything, and a caller that writes must call it.
 /// </summary>
-internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions) : IIngestTarget
+internal sealed partial class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, PostgresPartitions partitions) : IIngestTarget
 {
     private readonly record struct Row(long Agent, long Span, int Part, long Seq, long Start, long End, SpanState State, string? App, string? Title, string? Context, long Bytes);
 
@@ -36,6 +37,20 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
     {
+        if (!_agentsAhead.TryGetValue(agentId, out var ahead)) ahead = await ReadAgentAsync(agentId, ct);
+        if (ahead is not { } state) return null;
+        if (!_raises.TryGetValue(state.Key, out var raised)) return state;
+        // Raised earlier in this group, not written yet: as the UPDATE will leave it.
+        return state with
+        {
+            StoredThrough = Math.Max(state.StoredThrough, raised.HighestSeq), MaxEndMs = Math.Max(state.MaxEndMs, raised.MaxEndMs),
+            MaxSpanId = Math.Max(state.MaxSpanId, raised.MaxSpanId),
+            LatestSpanId = raised.Latest?.SpanId ?? long.MinValue, LatestStartMs = raised.Latest?.StartMs ?? long.MinValue,
+        };
+    }
+
+    private async Task<AgentIngestState?> ReadAgentAsync(string agentId, CancellationToken ct)
+    {
         // Reads agents only: pending spans do not change what it returns.
         // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
         await using var cmd = Command("""
@@ -45,16 +60,8 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
             """, agentId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
-        var state = new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
+        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
             r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5), r.GetInt64(6), r.GetBoolean(7));
-        if (!_raises.TryGetValue(state.Key, out var raised)) return state;
-        // Raised earlier in this group, not written yet: as the UPDATE will leave it.
-        return state with
-        {
-            StoredThrough = Math.Max(state.StoredThrough, raised.HighestSeq), MaxEndMs = Math.Max(state.MaxEndMs, raised.MaxEndMs),
-            MaxSpanId = Math.Max(state.MaxSpanId, raised.MaxSpanId),
-            LatestSpanId = raised.Latest?.SpanId ?? long.MinValue, LatestStartMs = raised.Latest?.StartMs ?? long.MinValue,
-        };
     }
 
     public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
@@ -67,6 +74,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
     {
+        if (_spansAhead.TryGetValue((agentKey, spanId), out var ahead)) return ahead;
         await FlushForAsync(agentKey, ct);
         await using var cmd = Command("SELECT seq, start_ms, end_ms, state, app, title, context, bytes FROM spans WHERE agent_key = $1 AND span_id = $2 ORDER BY part", agentKey, spanId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -97,7 +105,7 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
 
     public async Task<(long Bytes, long Spans)> DayUseAsync(long agentKey, long day, CancellationToken ct)
     {
-        if (_dayUse.TryGetValue((agentKey, day), out var pending)) return pending;
+        if (_dayUse.TryGetValue((agentKey, day), out var pending) || _daysAhead.TryGetValue((agentKey, day), out pending)) return pending;
         await using var cmd = Command("SELECT bytes, spans FROM agent_usage WHERE agent_key = $1 AND day = $2", agentKey, day);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : (0, 0);
@@ -106,6 +114,8 @@ internal sealed class PostgresIngest(NpgsqlConnection db, NpgsqlTransaction tx, 
     public Task WriteSpanAsync(long agentKey, SpanRecord s, long startMs, long endMs, string? app, string? title, string? context, long bytes, ExistingSpan? old, CancellationToken ct)
     {
         var key = (agentKey, s.SpanId);
+        // Read ahead before this version: no longer what is stored.
+        _spansAhead.Remove(key);
         // A version already pending replaces that one; a stored one has its rows deleted first.
         if (old is not null && !_pending.ContainsKey(key)) _replaced.Add(key);
         _pending[key] = (s, startMs, endMs, app, title, context, bytes);

@@ -72,12 +72,10 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
-            var outcomes = new CommitOutcome[batches.Count];
             // Another instance may have changed the categories: its new fingerprint says so (and orders the two).
             var rollups = new RollupDelta(_categories = await PostgresCategoryRollups.RulesForIngestAsync(conn, tx, _categories, ct));
             var target = new PostgresIngest(conn, tx, _partitions);
-            var ingest = new SpanIngest(target, _limits, rollups);
-            for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
+            var outcomes = await new SpanIngest(target, _limits, rollups).StoreAllAsync(batches, ct);
             await target.CompleteAsync(ct);
             await PostgresRollups.ApplyAsync(conn, tx, rollups, ct);
             await tx.CommitAsync(ct);

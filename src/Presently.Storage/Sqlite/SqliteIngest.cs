@@ -63,6 +63,9 @@ internal sealed class SqliteIngest : IIngestTarget, IAsyncDisposable
             "$agent", "$start", "$end", "$person", "$app", "$title", "$context");
     }
 
+    // Each read is a call into the same process: nothing to gain by reading ahead.
+    public Task ReadAheadAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct) => Task.CompletedTask;
+
     public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
     {
         Bind(_agent, agentId);

@@ -124,12 +124,11 @@ public sealed class SqliteSpanStore : ISpanStore, IReportSource
         try
         {
             await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(ct);
-            var outcomes = new CommitOutcome[batches.Count];
+            CommitOutcome[] outcomes;
             var rollups = new RollupDelta(_categories ??= await SqliteCategoryRollups.LoadRulesAsync(writer, tx, ct));
             await using (var target = new SqliteIngest(writer, tx))
             {
-                var ingest = new SpanIngest(target, _limits, rollups);
-                for (var i = 0; i < batches.Count; i++) outcomes[i] = await ingest.StoreAsync(batches[i], ct);
+                outcomes = await new SpanIngest(target, _limits, rollups).StoreAllAsync(batches, ct);
             }
             await SqliteRollups.ApplyAsync(writer, tx, rollups, ct);
             await tx.CommitAsync(ct);
