@@ -244,7 +244,7 @@ public sealed class AgentSession
     private async Task StreamAsync(string agentId, long storedThrough, DateTimeOffset earliestStart, long correctionMs, CancellationToken ct)
     {
         using var spanRate = _d.RateLimits.Create(Math.Max(_d.Options.AgentSpansPerSecond, ProtocolConstants.MaxSpansPerBatch), burstSeconds: 1, queue: ProtocolConstants.MaxSpansPerBatch);
-        var commits = Channel.CreateBounded<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans, long ReceivedAt)>(MaxInFlightBatches);
+        var commits = Channel.CreateBounded<(Task<CommitOutcome> Commit, long HighestSeq, long ReceivedAt)>(MaxInFlightBatches);
         var acks = AcknowledgeAsync(agentId, storedThrough, commits.Reader, ct);
         var receivedThrough = storedThrough;
         try
@@ -271,8 +271,8 @@ public sealed class AgentSession
                 var receivedAt = _d.Time.GetTimestamp();
                 receivedThrough = maxSeq;
                 using var spanLease = await spanRate.AcquireAsync(batch.Spans.Length, ct);
-                var commit = _d.Writer.CommitAsync(new IngestBatch(agentId, batch.Spans), _principal.Person, ct);
-                await commits.Writer.WriteAsync((commit, maxSeq, batch.Spans, receivedAt), ct);
+                var commit = _d.Writer.CommitAsync(new IngestBatch(agentId, batch.Spans), _principal.Person, _id, ct);
+                await commits.Writer.WriteAsync((commit, maxSeq, receivedAt), ct);
             }
         }
         finally
@@ -282,13 +282,13 @@ public sealed class AgentSession
         }
     }
 
-    private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, SpanRecord[] Spans, long ReceivedAt)> commits, CancellationToken ct)
+    private async Task AcknowledgeAsync(string agentId, long storedThrough, ChannelReader<(Task<CommitOutcome> Commit, long HighestSeq, long ReceivedAt)> commits, CancellationToken ct)
     {
         var acked = storedThrough;
         var toldOverQuota = false;
         try
         {
-            await foreach (var (commit, highestSeq, spans, receivedAt) in commits.ReadAllAsync(CancellationToken.None))
+            await foreach (var (commit, highestSeq, receivedAt) in commits.ReadAllAsync(CancellationToken.None))
             {
                 var outcome = await commit;
                 if (outcome == CommitOutcome.AgentGone)
@@ -306,7 +306,6 @@ public sealed class AgentSession
                         $"this agent stored more than a day's {_d.Options.AgentDailyQuotaMegabytes} MB or {_d.Options.AgentDailySpanLimit} spans; that day's further spans keep only their time and app", 0), ct);
                 }
                 acked = Math.Max(acked, highestSeq);
-                _d.Live.SpansCommitted(_id, agentId, spans);
                 await _frames.SendAsync(new Ack(acked), ct);
                 _d.Metrics.Acknowledged(_d.Time.GetElapsedTime(receivedAt));
             }

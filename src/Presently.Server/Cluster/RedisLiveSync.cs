@@ -144,7 +144,7 @@ public sealed class RedisLiveSync(
                 live.Connected(op.Session, id, person, host, os, op.ClockOffsetMs, op.Instance);
                 break;
             case { Kind: LiveOpKind.Spans, AgentId: { } id, Span: { } span }:
-                live.SpansCommitted(op.Session, id, [span.ToRecord()]);
+                live.SpansCommitted([new CommittedSpan(op.Session, id, span.ToRecord())]);
                 break;
             case { Kind: LiveOpKind.Disconnected, AgentId: { } id }:
                 live.Disconnected(op.Session, id);

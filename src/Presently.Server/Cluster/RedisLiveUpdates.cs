@@ -43,12 +43,12 @@ public sealed class RedisLiveUpdates : ILiveUpdates
         Publish(op);
     }
 
-    public void SpansCommitted(Guid session, string agentId, IReadOnlyList<SpanRecord> spans)
+    public void SpansCommitted(IReadOnlyList<CommittedSpan> committed)
     {
-        if (spans.Count == 0) return;
-        var latest = spans.MaxBy(s => s.Seq)!;
-        if (ShowsBoard) _live.SpansCommitted(session, agentId, [latest]);
-        Publish(new LiveOp(LiveOpKind.Spans, agentId, session, _instance.Id, Span: LiveSpan.Of(latest)));
+        if (ShowsBoard) _live.SpansCommitted(committed);
+        // One message per agent: each stays far below the codec's bound, whatever the group's size.
+        foreach (var (session, agentId, span) in committed)
+            Publish(new LiveOp(LiveOpKind.Spans, agentId, session, _instance.Id, Span: LiveSpan.Of(span)));
     }
 
     public void Disconnected(Guid session, string agentId)

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Polly;
 using Polly.Retry;
+using Presently.Server.Live;
 using Presently.Server.Monitoring;
 using Presently.Storage;
 
@@ -23,10 +24,12 @@ public sealed class IngestWriter : BackgroundService
     private readonly ResiliencePipeline _retry;
     private readonly ServerMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly ILiveUpdates _live;
     private volatile string? _storeFault;
 
-    public IngestWriter(ISpanStore store, ILogger<IngestWriter> log, TimeProvider time, ServerMetrics metrics)
+    public IngestWriter(ISpanStore store, ILiveUpdates live, ILogger<IngestWriter> log, TimeProvider time, ServerMetrics metrics)
     {
+        _live = live;
         _store = store;
         _lanes = [.. Enumerable.Range(0, Math.Max(1, store.IngestLanes)).Select(_ => Channel.CreateBounded<Pending>(new BoundedChannelOptions(4096)
         {
@@ -62,12 +65,13 @@ public sealed class IngestWriter : BackgroundService
     public string? StoreFault => _storeFault;
 
     /// <summary>
-    /// Completes once the batch is durably committed (or refused whole); faults if the commit failed.
-    /// <paramref name="person"/> (whose agent sent it) picks the lane.
+    /// Completes once the batch is durably committed (or refused whole) and its latest span is live;
+    /// faults if the commit failed. <paramref name="person"/> (whose agent sent it) picks the lane;
+    /// <paramref name="session"/> is the connection it came through.
     /// </summary>
-    public async Task<CommitOutcome> CommitAsync(IngestBatch batch, string person, CancellationToken ct)
+    public async Task<CommitOutcome> CommitAsync(IngestBatch batch, string person, Guid session, CancellationToken ct)
     {
-        var pending = new Pending(batch, new TaskCompletionSource<CommitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(batch, session, new TaskCompletionSource<CommitOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         var lane = _lanes.Length == 1 ? _lanes[0] : _lanes[(StringComparer.Ordinal.GetHashCode(person) & int.MaxValue) % _lanes.Length];
         await lane.Writer.WriteAsync(pending, ct);
         return await pending.Done.Task.WaitAsync(ct);
@@ -92,6 +96,7 @@ public sealed class IngestWriter : BackgroundService
                     var outcomes = await _retry.ExecuteAsync(async ct => await _store.CommitAsync(batches, ct), stoppingToken);
                     _metrics.SpansCommitted(batches.Sum(b => b.Spans.Count), _time.GetElapsedTime(started));
                     _storeFault = null;
+                    GoLive(group, outcomes);
                     for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(outcomes[i]);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -111,5 +116,23 @@ public sealed class IngestWriter : BackgroundService
         }
     }
 
-    private sealed record Pending(IngestBatch Batch, TaskCompletionSource<CommitOutcome> Done);
+    /// <summary>The group's stored batches on the board in one step, before any is acknowledged (a batch of an agent gone is not shown).</summary>
+    private void GoLive(List<Pending> group, IReadOnlyList<CommitOutcome> outcomes)
+    {
+        var committed = new List<CommittedSpan>(group.Count);
+        for (var i = 0; i < group.Count; i++)
+            if (outcomes[i] != CommitOutcome.AgentGone && group[i].Batch.Spans.Count > 0)
+                committed.Add(new CommittedSpan(group[i].Session, group[i].Batch.AgentId, group[i].Batch.Spans.MaxBy(s => s.Seq)!));
+        try
+        {
+            _live.SpansCommitted(committed);
+        }
+        catch (Exception ex)
+        {
+            // Stored all the same: the acknowledgements go out, and the next change shows again.
+            _log.LogError(ex, "Showing {Count} committed batches failed", committed.Count);
+        }
+    }
+
+    private sealed record Pending(IngestBatch Batch, Guid Session, TaskCompletionSource<CommitOutcome> Done);
 }

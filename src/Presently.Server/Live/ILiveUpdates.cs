@@ -11,7 +11,8 @@ public interface ILiveUpdates
 {
     void Connected(Guid session, string agentId, string person, string host, string os, long clockOffsetMs);
 
-    void SpansCommitted(Guid session, string agentId, IReadOnlyList<SpanRecord> spans);
+    /// <summary>A group commit's batches, all at once: one step for the live state however many agents they came from.</summary>
+    void SpansCommitted(IReadOnlyList<CommittedSpan> committed);
 
     void Disconnected(Guid session, string agentId);
 
@@ -24,6 +25,9 @@ public interface ILiveUpdates
     void TeamsChanged();
 }
 
+/// <summary>The latest span of a batch just stored, and the connection (<paramref name="Session"/>) it came through.</summary>
+public readonly record struct CommittedSpan(Guid Session, string AgentId, SpanRecord Span);
+
 /// <summary>One agent's live connection as instances share it: who holds it, through which session.</summary>
 public sealed record LiveConnection(string AgentId, Guid Session, string Instance, string Person, string Host, string Os, long ClockOffsetMs);
 
@@ -33,7 +37,7 @@ public sealed class LocalLiveUpdates(LiveState live) : ILiveUpdates
     public void Connected(Guid session, string agentId, string person, string host, string os, long clockOffsetMs) =>
         live.Connected(session, agentId, person, host, os, clockOffsetMs);
 
-    public void SpansCommitted(Guid session, string agentId, IReadOnlyList<SpanRecord> spans) => live.SpansCommitted(session, agentId, spans);
+    public void SpansCommitted(IReadOnlyList<CommittedSpan> committed) => live.SpansCommitted(committed);
 
     public void Disconnected(Guid session, string agentId) => live.Disconnected(session, agentId);
 

@@ -101,16 +101,22 @@ public sealed class LiveState
         }
     }
 
-    public void SpansCommitted(Guid session, string agentId, IReadOnlyList<SpanRecord> spans)
+    /// <summary>
+    /// A group commit's spans, under one lock: taken once per batch by every acknowledging session at
+    /// once, the lock was contended enough to cost an eighth of the server's CPU at 10,000 agents.
+    /// </summary>
+    public void SpansCommitted(IReadOnlyList<CommittedSpan> committed)
     {
         lock (_lock)
         {
-            if (!_agents.TryGetValue(agentId, out var view)) return;
-            var latest = view.Current;
-            foreach (var s in spans)
-                if (latest is null || s.Seq > latest.Seq) latest = s;
-            var connected = _sessions.TryGetValue(agentId, out var live) && live.Session == session;
-            Set(view with { Current = latest, LastContact = _time.GetUtcNow(), Connected = connected || view.Connected });
+            var now = _time.GetUtcNow();
+            foreach (var (session, agentId, span) in committed)
+            {
+                if (!_agents.TryGetValue(agentId, out var view)) continue;
+                var latest = view.Current is { } current && current.Seq >= span.Seq ? current : span;
+                var connected = _sessions.TryGetValue(agentId, out var live) && live.Session == session;
+                Set(view with { Current = latest, LastContact = now, Connected = connected || view.Connected });
+            }
         }
     }
 

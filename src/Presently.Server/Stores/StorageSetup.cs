@@ -27,11 +27,12 @@ public sealed class StorageOptions
     public string? PostgresConnectionString { get; set; }
 
     /// <summary>
-    /// How many ingest commits run at once on PostgreSQL, each on its own connection (a person's
-    /// batches always in the same one). A commit's time is mostly round trips to the database, so one
-    /// writer caps ingest at about a thousand batches a second; SQLite has one writer whatever this says.
+    /// How many ingest commits run at once on PostgreSQL, per instance, each on its own connection (a
+    /// person's batches always in the same one). A commit is a few round trips however many batches it
+    /// holds, so one lane leaves the database idle between them; more lanes than two made smaller
+    /// commits that cost PostgreSQL more CPU (docs/BENCHMARKS.md). SQLite has one writer whatever this says.
     /// </summary>
-    public int PostgresIngestLanes { get; set; } = 4;
+    public int PostgresIngestLanes { get; set; } = 2;
 }
 
 /// <summary>The store is chosen once, at start, from the settings; everything else sees only the interfaces.</summary>

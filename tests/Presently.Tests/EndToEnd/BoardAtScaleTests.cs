@@ -61,7 +61,7 @@ public sealed class BoardAtScaleTests
         {
             sessions[i] = Guid.NewGuid();
             live.Connected(sessions[i], AgentId(i), Name(i), $"host-{i}", "Linux", 0);
-            live.SpansCommitted(sessions[i], AgentId(i), [Span(i, ++seqs[i], start, "Editor")]);
+            live.SpansCommitted([new CommittedSpan(sessions[i], AgentId(i), Span(i, ++seqs[i], start, "Editor"))]);
         }
 
         var (page, dialogs) = await browser.NewPageAsync();
@@ -84,12 +84,12 @@ public sealed class BoardAtScaleTests
             for (; changes < due; changes++)
             {
                 var i = random.Next(People);
-                live.SpansCommitted(sessions[i], AgentId(i), [Span(i, ++seqs[i], start + seqs[i] * 1000, $"App {changes % 50}")]);
+                live.SpansCommitted([new CommittedSpan(sessions[i], AgentId(i), Span(i, ++seqs[i], start + seqs[i] * 1000, $"App {changes % 50}"))]);
             }
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
         // A last change on every tenth card, and every one of them must reach the page.
-        for (var i = 0; i < People; i += 10) live.SpansCommitted(sessions[i], AgentId(i), [Span(i, ++seqs[i], start + seqs[i] * 1000, "Final")]);
+        for (var i = 0; i < People; i += 10) live.SpansCommitted([new CommittedSpan(sessions[i], AgentId(i), Span(i, ++seqs[i], start + seqs[i] * 1000, "Final"))]);
         await Assertions.Expect(page.Locator("article.card .app", new() { HasTextString = "Final" })).ToHaveCountAsync(People / 10, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator($"#{Person(Name(990))} .app")).ToHaveTextAsync("Final");
         var to = await page.EvaluateAsync<double>("performance.now()");

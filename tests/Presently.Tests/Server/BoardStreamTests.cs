@@ -84,7 +84,7 @@ public sealed class BoardStreamTests : IAsyncLifetime
         // App switches of person 0 (a presence card shows none of them), then person 0 goes idle.
         for (var k = 0; k < 5; k++) Switch(0, $"App {k}", $"title {k}");
         var idleAt = _start + ++_seqs[0] * 1000;
-        _live.SpansCommitted(_sessions[0], AgentId(0), [new SpanRecord(_seqs[0], _seqs[0], idleAt, idleAt + 500, SpanState.Idle, null, null, null)]);
+        _live.SpansCommitted([new CommittedSpan(_sessions[0], AgentId(0), new SpanRecord(_seqs[0], _seqs[0], idleAt, idleAt + 500, SpanState.Idle, null, null, null))]);
 
         var message = await NextAsync(stream);
         Assert.Single(Regex.Matches(message, "<article class=\"card"));
@@ -120,7 +120,7 @@ public sealed class BoardStreamTests : IAsyncLifetime
     private void Switch(int i, string app, string title)
     {
         var at = _start + ++_seqs[i] * 1000;
-        _live.SpansCommitted(_sessions[i], AgentId(i), [new SpanRecord(_seqs[i], _seqs[i], at, at + 500, SpanState.Active, app, title, null)]);
+        _live.SpansCommitted([new CommittedSpan(_sessions[i], AgentId(i), new SpanRecord(_seqs[i], _seqs[i], at, at + 500, SpanState.Active, app, title, null))]);
     }
 
     private IAsyncEnumerator<string> Stream(Viewer viewer, CancellationToken ct) =>
