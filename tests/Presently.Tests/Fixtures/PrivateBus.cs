@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Tmds.DBus.Protocol;
 
 namespace Presently.Tests.Fixtures;
@@ -17,7 +18,22 @@ public sealed class PrivateBus : IDisposable
         var daemon = Requirements.Program("dbus-daemon", "dbus-daemon");
         Address = $"unix:path={_dir.File("bus")}";
         _daemon = new ChildProcess(daemon, ["--session", "--nofork", "--nopidfile", $"--address={Address}"]);
-        Eventually.Until(() => File.Exists(_dir.File("bus")), TimeSpan.FromSeconds(10), "dbus-daemon socket").GetAwaiter().GetResult();
+        // The socket file appears when it is bound, a moment before the daemon listens: wait for a connection to be taken.
+        Eventually.Until(() => Accepts(_dir.File("bus")), TimeSpan.FromSeconds(10), "dbus-daemon taking connections").GetAwaiter().GetResult();
+    }
+
+    private static bool Accepts(string path)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public string Address { get; }
