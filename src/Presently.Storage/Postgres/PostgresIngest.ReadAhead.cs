@@ -42,7 +42,8 @@ internal sealed partial class PostgresIngest
         batch.BatchCommands.Add(BatchCommand("""
             SELECT s.agent_key, s.span_id, s.seq, s.start_ms, s.end_ms, s.state, s.app, s.title, s.context, s.bytes
             FROM unnest($1::text[], $2::bigint[]) AS q(agent_id, span_id)
-            JOIN agents a ON a.id = q.agent_id JOIN spans s ON s.agent_key = a.key AND s.span_id = q.span_id
+            JOIN agents a ON a.id = q.agent_id AND q.span_id <= a.max_span_id
+            JOIN spans s ON s.agent_key = a.key AND s.span_id = q.span_id
             ORDER BY s.agent_key, s.span_id, s.part
             """, spans.Select(s => s.AgentId).ToArray(), spans.Select(s => s.SpanId).ToArray()));
         batch.BatchCommands.Add(BatchCommand("""
@@ -73,7 +74,8 @@ internal sealed partial class PostgresIngest
             while (await r.ReadAsync(ct)) storedDays[(r.GetInt64(0), r.GetInt64(1))] = (r.GetInt64(2), r.GetInt64(3));
         }
 
-        // What was asked of an active agent and not found is known not to be stored.
+        // What was asked of an active agent and not found is known not to be stored (no span above the
+        // agent's highest id is: those were not even looked for, as a replay's new spans are not).
         foreach (var (agentId, spanId) in spans)
             if (_agentsAhead[agentId] is { } agent)
                 _spansAhead[(agent.Key, spanId)] = storedSpans.TryGetValue((agent.Key, spanId), out var span) ? span : null;
