@@ -46,7 +46,7 @@ public sealed class RedisLiveUpdates : ILiveUpdates
     public void SpansCommitted(IReadOnlyList<CommittedSpan> committed)
     {
         if (ShowsBoard) _live.SpansCommitted(committed);
-        // One message per agent: each stays far below the codec's bound, whatever the group's size.
+        // One message per batch: each stays far below the codec's bound, whatever the group's size.
         foreach (var (session, agentId, span) in committed)
             Publish(new LiveOp(LiveOpKind.Spans, agentId, session, _instance.Id, Span: LiveSpan.Of(span)));
     }
