@@ -32,13 +32,14 @@ public sealed class AgentRateLimits(TimeProvider time) : BackgroundService
         return new Bucket(this, new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = tokenLimit,
-            // Under ten a second: one token every few ticks.
+            // The limiter adds a period's tokens for each period gone by when ticked (measured on its own
+            // clock), so under ten a second a period is one token's time, and ticks in between add nothing.
             TokensPerPeriod = Math.Max(1, perSecond / TicksPerSecond),
-            ReplenishmentPeriod = Period,
+            ReplenishmentPeriod = perSecond >= TicksPerSecond ? Period : TimeSpan.FromSeconds(1.0 / perSecond),
             QueueLimit = queue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = false,
-        }), everyTicks: perSecond >= TicksPerSecond ? 1 : (int)Math.Round((double)TicksPerSecond / perSecond), tokenLimit);
+        }), tokenLimit);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -64,15 +65,12 @@ public sealed class AgentRateLimits(TimeProvider time) : BackgroundService
     {
         private readonly AgentRateLimits _owner;
         private readonly TokenBucketRateLimiter _limiter;
-        private readonly int _everyTicks;
         private readonly long _tokenLimit;
-        private int _ticks;
 
-        internal Bucket(AgentRateLimits owner, TokenBucketRateLimiter limiter, int everyTicks, int tokenLimit)
+        internal Bucket(AgentRateLimits owner, TokenBucketRateLimiter limiter, int tokenLimit)
         {
             _owner = owner;
             _limiter = limiter;
-            _everyTicks = everyTicks;
             _tokenLimit = tokenLimit;
         }
 
@@ -87,9 +85,6 @@ public sealed class AgentRateLimits(TimeProvider time) : BackgroundService
 
         internal void Tick()
         {
-            // Only the one timer ticks, so the count needs no lock.
-            if (++_ticks < _everyTicks) return;
-            _ticks = 0;
             _limiter.TryReplenish();
             if (!Full) return;
             _owner._refilling.TryRemove(this, out _);

@@ -29,6 +29,21 @@ public sealed class AgentRateLimitsTests
     }
 
     [Fact]
+    public async Task A_rate_under_ten_a_second_refills_at_that_rate_not_at_the_timers()
+    {
+        var limits = new AgentRateLimits(TimeProvider.System);
+        using var slow = limits.Create(perSecond: 2, burstSeconds: 1, queue: 1);
+        using (var both = await slow.AcquireAsync(2, CancellationToken.None)) Assert.True(both.IsAcquired);
+        var waiting = slow.AcquireAsync(1, CancellationToken.None).AsTask();
+        var waited = Stopwatch.StartNew();
+        Assert.True(await TickUntilAsync(limits, () => waiting.IsCompleted), "the queued request was never granted");
+        // One token takes half a second at two a second (a slow machine only makes it longer); at the
+        // timer's ten a second it came after one tick.
+        Assert.True(waited.Elapsed >= TimeSpan.FromMilliseconds(400), $"a token came after {waited.ElapsedMilliseconds} ms");
+        using (var lease = await waiting) Assert.True(lease.IsAcquired);
+    }
+
+    [Fact]
     public async Task A_bucket_disposed_while_refilled_is_let_go_without_an_error()
     {
         var limits = new AgentRateLimits(TimeProvider.System);
