@@ -86,7 +86,7 @@ public static class StorageSetup
     }
 
     /// <summary>Spans, accounts, agents, audit and enrollment in one PostgreSQL database.</summary>
-    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString, int ingestLanes = 1)
+    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString, int ingestLanes)
     {
         services.AddSingleton(_ =>
         {

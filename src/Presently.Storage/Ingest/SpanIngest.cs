@@ -21,6 +21,8 @@ internal interface IIngestTarget
     /// <summary>
     /// Told once before a group's batches are stored: a store for which each read is a round trip may read
     /// what they will ask for (their agents, the stored versions of their spans, their days' use) at once.
+    /// <see cref="LoadAgentAsync"/> and <see cref="FindSpanAsync"/> are then only asked of agents and
+    /// spans the batches name (and a span only until this group writes it).
     /// </summary>
     Task ReadAheadAsync(IReadOnlyList<IngestBatch> batches, CancellationToken ct);
 

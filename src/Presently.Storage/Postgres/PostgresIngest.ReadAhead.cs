@@ -9,7 +9,8 @@ namespace Presently.Storage.Postgres;
 /// version of a span it extends; its use of the day) made for the whole group in one round trip.
 /// At thousands of agents a batch is a checkpoint or two, so these per-batch round trips, not the
 /// rows, were what bounded ingest. What was read ahead answers until this group writes the same
-/// thing; anything not read ahead (a span starting on another day, say) is read as before.
+/// thing. Agents and spans are only ever asked of what the group names, so they come from here
+/// alone; a day not read ahead (a span clipped into the next day, say) is read when asked.
 /// </summary>
 internal sealed partial class PostgresIngest
 {
@@ -32,6 +33,7 @@ internal sealed partial class PostgresIngest
         var days = asked.Select(a => (a.AgentId, a.Day)).Distinct().ToArray();
 
         await using var batch = new NpgsqlBatch(db, tx);
+        // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
         // In key order, as every group takes them: two groups sharing agents (two instances during a
         // hand-over) wait for each other instead of deadlocking.
         batch.BatchCommands.Add(BatchCommand("""
@@ -83,6 +85,9 @@ internal sealed partial class PostgresIngest
             if (_agentsAhead[agentId] is { } agent)
                 _daysAhead[(agent.Key, day)] = storedDays.GetValueOrDefault((agent.Key, day));
     }
+
+    /// <summary>A read of something the group did not name: <see cref="SpanIngest"/> never makes one.</summary>
+    private static InvalidOperationException NotReadAhead(string what) => new($"ingest asked for {what}, which its group did not name");
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params object[] args)
     {

@@ -35,9 +35,11 @@ internal sealed partial class PostgresIngest(NpgsqlConnection db, NpgsqlTransact
     /// <summary>High-water marks to raise at the end, by agent: what <see cref="LoadAgentAsync"/> reads through meanwhile.</summary>
     private readonly Dictionary<long, (long HighestSeq, long MaxEndMs, long MaxSpanId, (long SpanId, long StartMs)? Latest)> _raises = [];
 
-    public async Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct)
+    public Task<AgentIngestState?> LoadAgentAsync(string agentId, CancellationToken ct) =>
+        Task.FromResult(_agentsAhead.TryGetValue(agentId, out var ahead) ? WithRaises(ahead) : throw NotReadAhead($"agent {agentId}"));
+
+    private AgentIngestState? WithRaises(AgentIngestState? ahead)
     {
-        if (!_agentsAhead.TryGetValue(agentId, out var ahead)) ahead = await ReadAgentAsync(agentId, ct);
         if (ahead is not { } state) return null;
         if (!_raises.TryGetValue(state.Key, out var raised)) return state;
         // Raised earlier in this group, not written yet: as the UPDATE will leave it.
@@ -49,21 +51,6 @@ internal sealed partial class PostgresIngest(NpgsqlConnection db, NpgsqlTransact
         };
     }
 
-    private async Task<AgentIngestState?> ReadAgentAsync(string agentId, CancellationToken ct)
-    {
-        // Reads agents only: pending spans do not change what it returns.
-        // FOR UPDATE: an agent's ingest and its removal (or another instance's ingest) never interleave.
-        await using var cmd = Command("""
-            SELECT key, highest_seq, max_end_ms, max_span_id, latest_span_id, latest_start_ms, person_id,
-                   EXISTS (SELECT 1 FROM agents o WHERE o.person_id = agents.person_id AND o.key != agents.key)
-            FROM agents WHERE id = $1 AND status = 'active' FOR UPDATE
-            """, agentId);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new AgentIngestState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3),
-            r.IsDBNull(4) ? long.MinValue : r.GetInt64(4), r.IsDBNull(5) ? long.MinValue : r.GetInt64(5), r.GetInt64(6), r.GetBoolean(7));
-    }
-
     public async Task<(long SpanId, long StartMs)?> LatestSpanAsync(long agentKey, CancellationToken ct)
     {
         await FlushForAsync(agentKey, ct);
@@ -72,18 +59,8 @@ internal sealed partial class PostgresIngest(NpgsqlConnection db, NpgsqlTransact
         return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetInt64(1)) : null;
     }
 
-    public async Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct)
-    {
-        if (_spansAhead.TryGetValue((agentKey, spanId), out var ahead)) return ahead;
-        await FlushForAsync(agentKey, ct);
-        await using var cmd = Command("SELECT seq, start_ms, end_ms, state, app, title, context, bytes FROM spans WHERE agent_key = $1 AND span_id = $2 ORDER BY part", agentKey, spanId);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        var span = new ExistingSpan(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), (SpanState)r.GetInt16(3),
-            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt32(7), 1);
-        while (await r.ReadAsync(ct)) span = span with { EndMs = r.GetInt64(2), Parts = span.Parts + 1 };
-        return span;
-    }
+    public Task<ExistingSpan?> FindSpanAsync(long agentKey, long spanId, CancellationToken ct) =>
+        Task.FromResult(_spansAhead.TryGetValue((agentKey, spanId), out var ahead) ? ahead : throw NotReadAhead($"span {spanId} of agent {agentKey}"));
 
     public async Task<long?> EndReachingAsync(long agentKey, long startMs, long spanId, CancellationToken ct)
     {
@@ -114,7 +91,7 @@ internal sealed partial class PostgresIngest(NpgsqlConnection db, NpgsqlTransact
     public Task WriteSpanAsync(long agentKey, SpanRecord s, long startMs, long endMs, string? app, string? title, string? context, long bytes, ExistingSpan? old, CancellationToken ct)
     {
         var key = (agentKey, s.SpanId);
-        // Read ahead before this version: no longer what is stored.
+        // Read ahead before this version: no longer what is stored (SpanIngest has the new one).
         _spansAhead.Remove(key);
         // A version already pending replaces that one; a stored one has its rows deleted first.
         if (old is not null && !_pending.ContainsKey(key)) _replaced.Add(key);

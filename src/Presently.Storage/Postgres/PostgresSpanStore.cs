@@ -18,14 +18,16 @@ public sealed class PostgresSpanStore(NpgsqlDataSource dataSource, StoreLimits? 
 
     private readonly StoreLimits _limits = limits ?? StoreLimits.None;
     private readonly PostgresPartitions _partitions = new();
-    private readonly int _lanes = Math.Clamp(ingestLanes, 1, MaxIngestLanes);
+    private readonly int _lanes = LaneCount(ingestLanes);
     // Commits take one permit each (up to IngestLanes at once, each on its own connection); the
     // maintenance writes (recount, categories, rebuild, retention) take them all. Between instances,
     // and between lanes, the agent row's lock orders an agent's ingest.
-    private readonly SemaphoreSlim _writeLock = new(Math.Clamp(ingestLanes, 1, MaxIngestLanes), MaxIngestLanes);
+    private readonly SemaphoreSlim _writeLock = new(LaneCount(ingestLanes), MaxIngestLanes);
     private readonly SemaphoreSlim _exclusive = new(1, 1);
 
     public int IngestLanes => _lanes;
+
+    private static int LaneCount(int requested) => Math.Clamp(requested, 1, MaxIngestLanes);
 
     /// <summary>
     /// The category rules ingest and reports use: loaded from the database when first needed, replaced by
